@@ -1,0 +1,135 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { describeIssues } from '../../domain/common.ts';
+import { type Customer, CustomerSchema } from '../../domain/customer.ts';
+import { shardOf } from '../../domain/shard.ts';
+import type { CustomerRepository, InvalidItem, Page } from '../../ports.ts';
+import { batchGet, batchWrite } from './batch.ts';
+import { WINBACK_INDEX } from './tables.ts';
+
+export interface CustomerRepositoryOptions {
+  indexShards: number;
+  /** Items per scan/query page. */
+  pageSize?: number;
+}
+
+/** Customers in DynamoDB. Items are read back through CustomerSchema, so a corrupt item is reported, not trusted. */
+export function dynamoCustomers(
+  client: DynamoDBDocumentClient,
+  table: string,
+  options: CustomerRepositoryOptions,
+): CustomerRepository {
+  const shardKey = (c: Customer) =>
+    c.dormantSince ? `ws#${String(shardOf(c.customerId, options.indexShards)).padStart(2, '0')}` : undefined;
+  const toItem = (c: Customer, version: number) => ({ ...c, version, winbackShard: shardKey(c) });
+  const parse = (raw: Record<string, unknown>, invalid: InvalidItem[]): Customer | undefined => {
+    const { winbackShard: _ignored, ...item } = raw;
+    const result = CustomerSchema.safeParse(item);
+    if (result.success) return result.data;
+    invalid.push({ key: `customer ${String(raw.customerId)}`, error: describeIssues(result.error) });
+    return undefined;
+  };
+  const parseOrThrow = (raw: Record<string, unknown>) => {
+    const invalid: InvalidItem[] = [];
+    const customer = parse(raw, invalid);
+    if (!customer) throw new Error(`stored ${invalid[0]?.key} is invalid: ${invalid[0]?.error}`);
+    return customer;
+  };
+  const pageOf = (items: Record<string, unknown>[] | undefined): Page<Customer> => {
+    const invalid: InvalidItem[] = [];
+    const customers: Customer[] = [];
+    for (const raw of items ?? []) {
+      const c = parse(raw, invalid);
+      if (c) customers.push(c);
+    }
+    return { items: customers, invalid };
+  };
+
+  return {
+    async get(customerId) {
+      const result = await client.send(new GetCommand({ TableName: table, Key: { customerId }, ConsistentRead: true }));
+      return result.Item ? parseOrThrow(result.Item) : undefined;
+    },
+    async getMany(customerIds) {
+      const unique = [...new Set(customerIds)];
+      const raw = await batchGet(
+        client,
+        table,
+        unique.map((customerId) => ({ customerId })),
+      );
+      const found = new Map<string, Customer>();
+      for (const item of raw) found.set(String(item.customerId), parseOrThrow(item));
+      return found;
+    },
+    async saveIfVersion(customer, expectedVersion) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: toItem(customer, (expectedVersion ?? -1) + 1),
+            ...(expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(customerId)' }
+              : {
+                  ConditionExpression: '#v = :v',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':v': expectedVersion },
+                }),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async putMany(customers) {
+      await batchWrite(
+        client,
+        table,
+        customers.map((c) => ({ PutRequest: { Item: toItem(c, c.version) } })),
+      );
+    },
+    async deleteMany(customerIds) {
+      await batchWrite(
+        client,
+        table,
+        customerIds.map((customerId) => ({ DeleteRequest: { Key: { customerId } } })),
+      );
+    },
+    async *scan({ segment, totalSegments }) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(
+          new ScanCommand({
+            TableName: table,
+            Segment: segment,
+            TotalSegments: totalSegments,
+            ExclusiveStartKey: startKey,
+            Limit: options.pageSize,
+          }),
+        );
+        yield pageOf(result.Items);
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+    },
+    async *dormantBetween(from, to) {
+      for (let shard = 0; shard < options.indexShards; shard++) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const result = await client.send(
+            new QueryCommand({
+              TableName: table,
+              IndexName: WINBACK_INDEX,
+              KeyConditionExpression: 'winbackShard = :s AND dormantSince BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':s': `ws#${String(shard).padStart(2, '0')}`, ':from': from, ':to': to },
+              ExclusiveStartKey: startKey,
+              Limit: options.pageSize,
+            }),
+          );
+          yield pageOf(result.Items);
+          startKey = result.LastEvaluatedKey;
+        } while (startKey);
+      }
+    },
+  };
+}

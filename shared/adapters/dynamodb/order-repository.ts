@@ -1,0 +1,60 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describeIssues } from '../../domain/common.ts';
+import { OrderSchema } from '../../domain/events.ts';
+import type { OrderRepository } from '../../ports.ts';
+import { batchGet, batchWrite } from './batch.ts';
+
+export function dynamoOrders(client: DynamoDBDocumentClient, table: string): OrderRepository {
+  return {
+    async get(customerId, orderId) {
+      const result = await client.send(
+        new GetCommand({ TableName: table, Key: { customerId, orderId }, ConsistentRead: true }),
+      );
+      if (!result.Item) return undefined;
+      const parsed = OrderSchema.safeParse(result.Item);
+      if (!parsed.success)
+        throw new Error(`stored order ${customerId}/${orderId} is invalid: ${describeIssues(parsed.error)}`);
+      return parsed.data;
+    },
+    async putIfAbsent(order) {
+      try {
+        await client.send(
+          new PutCommand({ TableName: table, Item: order, ConditionExpression: 'attribute_not_exists(orderId)' }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async markApplied(customerId, orderId) {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, orderId },
+          UpdateExpression: 'SET applied = :t',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
+    },
+    async getMany(keys) {
+      const raw = await batchGet(
+        client,
+        table,
+        keys.map((k) => ({ customerId: k.customerId, orderId: k.orderId })),
+      );
+      return raw.flatMap((item) => {
+        const parsed = OrderSchema.safeParse(item);
+        return parsed.success ? [parsed.data] : [];
+      });
+    },
+    async putMany(orders) {
+      await batchWrite(
+        client,
+        table,
+        orders.map((o) => ({ PutRequest: { Item: o } })),
+      );
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { describeIssues } from '../../domain/common.ts';
+import { type LedgerEntry, LedgerEntrySchema } from '../../domain/winback.ts';
+import type { InvalidItem, SendLedger } from '../../ports.ts';
+
+export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string): SendLedger {
+  const parseAll = (items: Record<string, unknown>[] | undefined) => {
+    const entries: LedgerEntry[] = [];
+    const invalid: InvalidItem[] = [];
+    for (const raw of items ?? []) {
+      const parsed = LedgerEntrySchema.safeParse(raw);
+      if (parsed.success) entries.push(parsed.data);
+      else
+        invalid.push({
+          key: `ledger ${String(raw.customerId)}/${String(raw.key)}`,
+          error: describeIssues(parsed.error),
+        });
+    }
+    return { items: entries, invalid };
+  };
+  return {
+    async claim(entry) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: entry,
+            // A released entry (SES refused for a transient reason) may be claimed again; any other may not.
+            ConditionExpression: 'attribute_not_exists(#k) OR #s = :released',
+            ExpressionAttributeNames: { '#k': 'key', '#s': 'status' },
+            ExpressionAttributeValues: { ':released': 'released' },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async complete(customerId, key, update) {
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const sets: string[] = [];
+      for (const [field, value] of Object.entries(update)) {
+        if (value === undefined) continue;
+        names[`#${field}`] = field;
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, key },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    },
+    async forCustomer(customerId, prefix) {
+      const entries: LedgerEntry[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'customerId = :c AND begins_with(#k, :p)',
+            ExpressionAttributeNames: { '#k': 'key' },
+            ExpressionAttributeValues: { ':c': customerId, ':p': prefix },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const page = parseAll(result.Items);
+        if (page.invalid.length)
+          throw new Error(`stored ${page.invalid[0]?.key} is invalid: ${page.invalid[0]?.error}`);
+        entries.push(...page.items);
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+      return entries;
+    },
+    async *scanAll() {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+        yield parseAll(result.Items);
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CohortReportSchema, CohortRowSchema } from '../../domain/cohort.ts';
+import { describeIssues } from '../../domain/common.ts';
+import type { SnapshotStore } from '../../ports.ts';
+import { batchWrite } from './batch.ts';
+
+/**
+ * Cohort snapshots: one `summary` item plus one item per cohort, so a base with many years of cohorts never
+ * approaches the 400 KB item limit.
+ */
+export function dynamoSnapshots(client: DynamoDBDocumentClient, table: string): SnapshotStore {
+  const idOf = (asOf: string) => `cohorts#${asOf.slice(0, 10)}`;
+  return {
+    async saveCohortReport(report) {
+      const snapshotId = idOf(report.asOf);
+      const { cohorts, ...summary } = report;
+      await batchWrite(client, table, [
+        { PutRequest: { Item: { snapshotId, part: 'summary', ...summary } } },
+        ...cohorts.map((row) => ({ PutRequest: { Item: { snapshotId, part: `cohort#${row.cohort}`, ...row } } })),
+      ]);
+    },
+    async loadCohortReport(asOf) {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'snapshotId = :id',
+            ExpressionAttributeValues: { ':id': idOf(asOf) },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        items.push(...(result.Items ?? []));
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+      const summary = items.find((i) => i.part === 'summary');
+      if (!summary) return undefined;
+      const rows = items.filter((i) => String(i.part).startsWith('cohort#')).map((i) => CohortRowSchema.parse(i));
+      const parsed = CohortReportSchema.safeParse({ ...summary, cohorts: rows });
+      if (!parsed.success)
+        throw new Error(`stored cohort snapshot ${idOf(asOf)} is invalid: ${describeIssues(parsed.error)}`);
+      return parsed.data;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export interface TableNames {
+  customers: string;
+  orders: string;
+  ledger: string;
+  snapshots: string;
+}
+
+export function tableNames(prefix = 'clientele'): TableNames {
+  return {
+    customers: `${prefix}-customers`,
+    orders: `${prefix}-orders`,
+    ledger: `${prefix}-ledger`,
+    snapshots: `${prefix}-snapshots`,
+  };
+}
+
+/** Name of the sparse, sharded index listing customers in a dormancy episode. */
+export const WINBACK_INDEX = 'winback-by-dormant-since';
+
+/**
+ * Key schemas, shared by the local servers and (as documentation) by the CDK stack, which declares the same keys.
+ *  customers: customerId; GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince
+ *  orders:    customerId + orderId
+ *  ledger:    customerId + key (`campaign#episode#step`)
+ *  snapshots: snapshotId (`cohorts#<asOf>`) + part (`summary` | `cohort#YYYY-MM`)
+ */
+export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
+  const onDemand = { BillingMode: 'PAY_PER_REQUEST' as const };
+  return [
+    {
+      TableName: names.customers,
+      ...onDemand,
+      AttributeDefinitions: [
+        { AttributeName: 'customerId', AttributeType: 'S' },
+        { AttributeName: 'winbackShard', AttributeType: 'S' },
+        { AttributeName: 'dormantSince', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: WINBACK_INDEX,
+          KeySchema: [
+            { AttributeName: 'winbackShard', KeyType: 'HASH' },
+            { AttributeName: 'dormantSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    },
+    {
+      TableName: names.orders,
+      ...onDemand,
+      AttributeDefinitions: [
+        { AttributeName: 'customerId', AttributeType: 'S' },
+        { AttributeName: 'orderId', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'customerId', KeyType: 'HASH' },
+        { AttributeName: 'orderId', KeyType: 'RANGE' },
+      ],
+    },
+    {
+      TableName: names.ledger,
+      ...onDemand,
+      AttributeDefinitions: [
+        { AttributeName: 'customerId', AttributeType: 'S' },
+        { AttributeName: 'key', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'customerId', KeyType: 'HASH' },
+        { AttributeName: 'key', KeyType: 'RANGE' },
+      ],
+    },
+    {
+      TableName: names.snapshots,
+      ...onDemand,
+      AttributeDefinitions: [
+        { AttributeName: 'snapshotId', AttributeType: 'S' },
+        { AttributeName: 'part', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'snapshotId', KeyType: 'HASH' },
+        { AttributeName: 'part', KeyType: 'RANGE' },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,56 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { EmailSender } from '../../ports.ts';
+
+export interface SesConnection {
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  configurationSetName?: string | undefined;
+  /** Milliseconds; a request that never answers fails instead of hanging the job. */
+  requestTimeoutMs?: number | undefined;
+  maxAttempts?: number | undefined;
+}
+
+export function sesClient(connection: SesConnection = {}): SESv2Client {
+  return new SESv2Client({
+    region: connection.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    maxAttempts: connection.maxAttempts ?? 4,
+    requestHandler: {
+      requestTimeout: connection.requestTimeoutMs ?? 10_000,
+      connectionTimeout: 3_000,
+      throwOnRequestTimeout: true,
+    },
+    ...(connection.endpoint
+      ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+}
+
+/** Sends through SES API v2 SendEmail with text and HTML parts, custom headers and message tags. */
+export function sesEmailSender(client: SESv2Client, configurationSetName?: string): EmailSender {
+  return {
+    async send(email) {
+      const result = await client.send(
+        new SendEmailCommand({
+          FromEmailAddress: email.from,
+          Destination: { ToAddresses: [email.to] },
+          ConfigurationSetName: configurationSetName,
+          EmailTags: Object.entries(email.tags ?? {}).map(([Name, Value]) => ({ Name, Value: sanitizeTag(Value) })),
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+              Headers: email.headers?.map((h) => ({ Name: h.name, Value: h.value })),
+            },
+          },
+        }),
+      );
+      if (!result.MessageId) throw new Error('SES accepted the email but returned no MessageId');
+      return { messageId: result.MessageId };
+    },
+  };
+}
+
+/** SES message tag values allow only ASCII letters, digits, _ and -. */
+function sanitizeTag(value: string): string {
+  return value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256);
+}

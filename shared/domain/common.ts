@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** ISO-8601 instant, normalised to `YYYY-MM-DDTHH:mm:ss.sssZ` so stored values sort lexicographically by time. */
+export const InstantSchema = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+  .transform((value) => new Date(value).toISOString())
+  .refine((value) => value >= '1970-01-01' && value < '2200-01-01', 'must be between 1970 and 2200');
+
+export const CustomerIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -');
+
+/** IANA time-zone name that the runtime knows (e.g. Europe/Berlin). */
+export const TimeZoneSchema = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/Berlin');
+
+/** BCP 47 language tag (en, de-AT, pt-BR); canonicalised. */
+export const LocaleSchema = z
+  .string()
+  .max(35)
+  .transform((tag, ctx) => {
+    try {
+      return Intl.getCanonicalLocales(tag)[0] ?? 'en';
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag such as en or de-AT' });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * Pragmatic address check (RFC 5321 lengths, one @, a dotted domain, no spaces or control characters).
+ * Full RFC 5322 grammar accepts addresses no mailbox provider delivers to; this is what SES will accept.
+ */
+export const EmailSchema = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .regex(
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
+    'must be a valid email address',
+  )
+  .refine(
+    (e) => !e.includes('..') && !e.startsWith('.') && !e.split('@')[0]?.endsWith('.'),
+    'must be a valid email address',
+  )
+  .transform((e) => {
+    const [local, domain] = e.split('@') as [string, string];
+    return `${local}@${domain.toLowerCase()}`;
+  });
+
+/** Formats zod issues as `field: message; field: message` so an error names the field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(record)'}: ${issue.message}`)
+    .join('; ');
+}

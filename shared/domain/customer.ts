@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from './common.ts';
+import { type LifecyclePolicy, type Stage, StageSchema, stageOf, transitionReason } from './lifecycle.ts';
+import { CurrencySchema, MinorUnitsSchema } from './money.ts';
+import { monthKey } from './time.ts';
+
+export const MAX_TRANSITIONS_KEPT = 24;
+export const MAX_RECENT_EVENT_IDS = 64;
+
+export const ConsentSchema = z.object({
+  marketing: z.boolean(),
+  at: InstantSchema,
+  source: z.string().min(1).max(64),
+});
+export type Consent = z.infer<typeof ConsentSchema>;
+
+/** Activity in one UTC calendar month: what the cohort job needs without reading every order. */
+export const MonthActivitySchema = z.object({
+  orders: z.number().int().nonnegative(),
+  revenueMinor: MinorUnitsSchema,
+  firstDay: z.number().int().min(1).max(31),
+  lastDay: z.number().int().min(1).max(31),
+});
+export type MonthActivity = z.infer<typeof MonthActivitySchema>;
+
+export const TransitionSchema = z.object({
+  from: StageSchema.nullable(),
+  to: StageSchema,
+  at: InstantSchema,
+  reason: z.string().max(200),
+});
+export type Transition = z.infer<typeof TransitionSchema>;
+
+export const SuppressionSchema = z.object({
+  reason: z.enum(['unsubscribed', 'complaint', 'bounce', 'manual']),
+  at: InstantSchema,
+});
+
+/** The stored customer: identity, consent, purchase aggregates and lifecycle state. */
+export const CustomerSchema = z.object({
+  customerId: CustomerIdSchema,
+  email: EmailSchema.optional(),
+  name: z.string().max(200, 'must be at most 200 characters').optional(),
+  locale: LocaleSchema.default('en'),
+  timeZone: TimeZoneSchema.default('UTC'),
+  consent: ConsentSchema.optional(),
+  signedUpAt: InstantSchema.optional(),
+  firstPurchaseAt: InstantSchema.optional(),
+  lastPurchaseAt: InstantSchema.optional(),
+  orderCount: z.number().int().nonnegative().default(0),
+  revenueMinor: MinorUnitsSchema.default(0),
+  currency: CurrencySchema,
+  months: z.record(z.string().regex(/^\d{4}-\d{2}$/), MonthActivitySchema).default({}),
+  stage: StageSchema.default('prospect'),
+  stageSince: InstantSchema.optional(),
+  /** Start of the current dormancy episode; kept while lost, cleared on reactivation. Drives win-back. */
+  dormantSince: InstantSchema.optional(),
+  transitions: z
+    .array(TransitionSchema)
+    .max(MAX_TRANSITIONS_KEPT * 2)
+    .default([]),
+  suppression: SuppressionSchema.optional(),
+  recentEventIds: z.array(z.string()).default([]),
+  /** Optimistic-concurrency counter: every write expects the version it read. */
+  version: z.number().int().nonnegative().default(0),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+
+export function newCustomer(customerId: string, currency: string): Customer {
+  return CustomerSchema.parse({ customerId, currency });
+}
+
+export interface OrderFacts {
+  orderId: string;
+  amountMinor: number;
+  placedAt: string;
+}
+
+/**
+ * Adds one order to the aggregates. Order of arrival does not matter: first/last purchase are min/max,
+ * so an older order delivered late never moves the last purchase back.
+ */
+export function addOrder(customer: Customer, order: OrderFacts): Customer {
+  const month = monthKey(order.placedAt);
+  const day = new Date(order.placedAt).getUTCDate();
+  const previous = customer.months[month];
+  const months = {
+    ...customer.months,
+    [month]: previous
+      ? {
+          orders: previous.orders + 1,
+          revenueMinor: previous.revenueMinor + order.amountMinor,
+          firstDay: Math.min(previous.firstDay, day),
+          lastDay: Math.max(previous.lastDay, day),
+        }
+      : { orders: 1, revenueMinor: order.amountMinor, firstDay: day, lastDay: day },
+  };
+  return {
+    ...customer,
+    orderCount: customer.orderCount + 1,
+    revenueMinor: customer.revenueMinor + order.amountMinor,
+    firstPurchaseAt:
+      !customer.firstPurchaseAt || order.placedAt < customer.firstPurchaseAt
+        ? order.placedAt
+        : customer.firstPurchaseAt,
+    lastPurchaseAt:
+      !customer.lastPurchaseAt || order.placedAt > customer.lastPurchaseAt ? order.placedAt : customer.lastPurchaseAt,
+    months,
+  };
+}
+
+/**
+ * Reclassifies the customer at `now`. Returns the customer unchanged (same object) when the stage holds,
+ * so callers can write only what changed.
+ */
+export function reclassify(customer: Customer, now: string, policy: LifecyclePolicy): Customer {
+  const to = stageOf(customer, now, policy);
+  if (to === customer.stage && customer.stageSince) return customer;
+  const at = stageChangeInstant(customer, to, now, policy);
+  const transition: Transition = {
+    from: customer.stageSince ? customer.stage : null,
+    to,
+    at,
+    reason: transitionReason(to, customer, now, policy),
+  };
+  let dormantSince = customer.dormantSince;
+  if (to === 'dormant' && customer.stage !== 'lost') dormantSince = at;
+  if (to === 'lost' && !dormantSince) dormantSince = at;
+  if (to !== 'dormant' && to !== 'lost') dormantSince = undefined;
+  return {
+    ...customer,
+    stage: to,
+    stageSince: at,
+    dormantSince,
+    transitions: [...customer.transitions, transition].slice(-MAX_TRANSITIONS_KEPT),
+  };
+}
+
+/**
+ * When a change actually happened: a threshold crossing happened when the idle days reached it (so a run that
+ * was missed for a week still dates dormancy correctly); a purchase-driven change happened at the purchase.
+ */
+function stageChangeInstant(customer: Customer, to: Stage, now: string, policy: LifecyclePolicy): string {
+  const last = customer.lastPurchaseAt;
+  const crossing = (days: number) => {
+    const at = new Date(Date.parse(last as string) + days * 86_400_000).toISOString();
+    return at < now ? at : now;
+  };
+  switch (to) {
+    case 'lost':
+      return crossing(policy.lostAfterDays);
+    case 'dormant':
+      return crossing(policy.dormantAfterDays);
+    case 'at_risk':
+      return crossing(policy.atRiskAfterDays);
+    case 'prospect':
+      return customer.signedUpAt && customer.signedUpAt < now ? customer.signedUpAt : now;
+    default:
+      return last && last < now ? last : now;
+  }
+}
+
+/** Remembers an applied event id (bounded), so a redelivery is recognised. */
+export function rememberEvent(customer: Customer, eventId: string): Customer {
+  return { ...customer, recentEventIds: [...customer.recentEventIds, eventId].slice(-MAX_RECENT_EVENT_IDS) };
+}
+
+export function hasMarketingConsent(customer: Customer): boolean {
+  return customer.consent?.marketing === true;
+}

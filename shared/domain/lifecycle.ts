@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { daysBetween } from './time.ts';
+
+export const STAGES = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'dormant', 'lost'] as const;
+export const StageSchema = z.enum(STAGES);
+export type Stage = z.infer<typeof StageSchema>;
+
+/** How active a stage is; time passing without activity may only keep or lower it. */
+export const ACTIVITY_RANK: Record<Stage, number> = {
+  prospect: 0,
+  new: 4,
+  active: 4,
+  reactivated: 4,
+  at_risk: 3,
+  dormant: 2,
+  lost: 1,
+};
+
+/** Day thresholds measured from the last purchase. */
+export const LifecyclePolicySchema = z
+  .object({
+    atRiskAfterDays: z.number().int().positive().default(60),
+    dormantAfterDays: z.number().int().positive().default(90),
+    lostAfterDays: z.number().int().positive().default(180),
+    /** A reactivated customer counts as reactivated this long after the purchase that brought them back. */
+    reactivatedForDays: z.number().int().positive().default(30),
+  })
+  .refine((p) => p.atRiskAfterDays < p.dormantAfterDays && p.dormantAfterDays < p.lostAfterDays, {
+    message: 'thresholds must satisfy atRiskAfterDays < dormantAfterDays < lostAfterDays',
+    path: ['dormantAfterDays'],
+  });
+export type LifecyclePolicy = z.infer<typeof LifecyclePolicySchema>;
+export const DEFAULT_POLICY: LifecyclePolicy = LifecyclePolicySchema.parse({});
+
+/** The facts classification needs; a subset of the stored customer so replays can use it too. */
+export interface ActivityFacts {
+  orderCount: number;
+  lastPurchaseAt?: string | undefined;
+  /** The stage before this classification and since when; drives "reactivated". */
+  stage?: Stage | undefined;
+  stageSince?: string | undefined;
+}
+
+/**
+ * The lifecycle stage of a customer at `now`. Pure: same facts, same time, same answer.
+ *  - prospect: never purchased
+ *  - lost / dormant / at_risk: days since the last purchase crossed the threshold
+ *  - reactivated: was dormant or lost and purchased again (stays so for `reactivatedForDays`)
+ *  - new: exactly one purchase, still recent; active: two or more, recent
+ */
+export function stageOf(facts: ActivityFacts, now: string, policy: LifecyclePolicy): Stage {
+  if (facts.orderCount === 0 || !facts.lastPurchaseAt) return 'prospect';
+  const idle = daysBetween(facts.lastPurchaseAt, now);
+  if (idle >= policy.lostAfterDays) return 'lost';
+  if (idle >= policy.dormantAfterDays) return 'dormant';
+  if (idle >= policy.atRiskAfterDays) return 'at_risk';
+  const previous = facts.stage;
+  if ((previous === 'dormant' || previous === 'lost') && facts.lastPurchaseAt > (facts.stageSince ?? '')) {
+    return 'reactivated';
+  }
+  if (
+    previous === 'reactivated' &&
+    facts.stageSince &&
+    daysBetween(facts.stageSince, now) < policy.reactivatedForDays
+  ) {
+    return 'reactivated';
+  }
+  return facts.orderCount === 1 ? 'new' : 'active';
+}
+
+/** Human-readable reason for a transition, stored with it for analytics. */
+export function transitionReason(to: Stage, facts: ActivityFacts, now: string, policy: LifecyclePolicy): string {
+  const idle = facts.lastPurchaseAt ? daysBetween(facts.lastPurchaseAt, now) : undefined;
+  switch (to) {
+    case 'prospect':
+      return 'no purchase yet';
+    case 'lost':
+      return `no purchase for ${idle} days (>= ${policy.lostAfterDays})`;
+    case 'dormant':
+      return `no purchase for ${idle} days (>= ${policy.dormantAfterDays})`;
+    case 'at_risk':
+      return `no purchase for ${idle} days (>= ${policy.atRiskAfterDays})`;
+    case 'reactivated':
+      return `purchased again after being ${facts.stage}`;
+    case 'new':
+      return 'first purchase';
+    case 'active':
+      return facts.stage === 'new' ? 'second purchase' : `purchased within ${policy.atRiskAfterDays} days`;
+  }
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { CustomerIdSchema, InstantSchema } from './common.ts';
+import { type Customer, hasMarketingConsent } from './customer.ts';
+import { addDays, daysBetween } from './time.ts';
+
+export const WinbackStepSchema = z.object({
+  /** Stable id, part of the ledger key; never rename a step that has been sent. */
+  id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lowercase letters, digits and dashes'),
+  /** Days after the customer became dormant. */
+  offsetDays: z.number().int().nonnegative(),
+  template: z.enum(['miss-you', 'offer', 'last-chance']),
+});
+export type WinbackStep = z.infer<typeof WinbackStepSchema>;
+
+export const WinbackConfigSchema = z
+  .object({
+    campaignId: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/)
+      .default('winback'),
+    steps: z
+      .array(WinbackStepSchema)
+      .min(1)
+      .default([
+        { id: 'miss-you', offsetDays: 0, template: 'miss-you' },
+        { id: 'offer', offsetDays: 14, template: 'offer' },
+        { id: 'last-chance', offsetDays: 30, template: 'last-chance' },
+      ]),
+    /** Offer shown in the "offer" and "last chance" steps. */
+    offerCode: z.string().max(40).default('COMEBACK15'),
+    offerPercent: z.number().int().min(1).max(90).default(15),
+    shopName: z.string().min(1).max(80).default('our shop'),
+    shopUrl: z.url().default('https://shop.example.com'),
+    /** Dormancy episodes older than this do not start a sequence (e.g. after first install). */
+    maxEpisodeAgeDays: z.number().int().positive().default(120),
+  })
+  .refine((c) => new Set(c.steps.map((s) => s.id)).size === c.steps.length, {
+    message: 'step ids must be unique',
+    path: ['steps'],
+  })
+  .refine((c) => c.steps.every((s, i) => i === 0 || s.offsetDays > (c.steps[i - 1] as WinbackStep).offsetDays), {
+    message: 'step offsets must increase',
+    path: ['steps'],
+  });
+export type WinbackConfig = z.infer<typeof WinbackConfigSchema>;
+
+/** released: SES refused for a transient reason; a later run may claim the step again. */
+export const LedgerStatusSchema = z.enum(['claimed', 'sent', 'failed', 'released']);
+
+/**
+ * One send-ledger entry per customer + campaign episode + step. It is claimed with a conditional write before
+ * SES is called, so no rerun, retry or concurrent run can send the same step twice.
+ */
+export const LedgerEntrySchema = z.object({
+  customerId: CustomerIdSchema,
+  /** `<campaignId>#<dormantSince date>#<stepId>`: one sequence per dormancy episode */
+  key: z.string().min(1).max(200),
+  campaignId: z.string(),
+  episode: z.string(),
+  stepId: z.string(),
+  status: LedgerStatusSchema,
+  claimedAt: InstantSchema,
+  runId: z.string(),
+  sentAt: InstantSchema.optional(),
+  messageId: z.string().optional(),
+  error: z.string().max(500).optional(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+
+export function episodeOf(customer: Customer): string | undefined {
+  return customer.dormantSince?.slice(0, 10);
+}
+
+export function ledgerKey(campaignId: string, episode: string, stepId: string): string {
+  return `${campaignId}#${episode}#${stepId}`;
+}
+
+export type Ineligibility =
+  | 'not-dormant'
+  | 'no-consent'
+  | 'no-valid-email'
+  | 'suppressed'
+  | 'episode-too-old'
+  | 'sequence-complete'
+  | 'not-due-yet';
+
+export type NextStep = { step: WinbackStep; index: number; dueAt: string } | { skip: Ineligibility };
+
+/**
+ * Which step, if any, the customer should receive at `now`. Steps go out in order, one per run, each no earlier
+ * than its offset after the start of dormancy and no earlier than the gap to the previous step after that step
+ * was sent, so a backlog never produces a burst of emails.
+ *
+ * `sent` maps step id → sent-or-claimed instant for this customer's current episode.
+ */
+export function nextWinbackStep(
+  customer: Customer,
+  sent: ReadonlyMap<string, string>,
+  now: string,
+  config: WinbackConfig,
+): NextStep {
+  if ((customer.stage !== 'dormant' && customer.stage !== 'lost') || !customer.dormantSince)
+    return { skip: 'not-dormant' };
+  if (customer.suppression) return { skip: 'suppressed' };
+  if (!hasMarketingConsent(customer)) return { skip: 'no-consent' };
+  if (!customer.email) return { skip: 'no-valid-email' };
+  const index = config.steps.findIndex((s) => !sent.has(s.id));
+  if (index === -1) return { skip: 'sequence-complete' };
+  const step = config.steps[index] as WinbackStep;
+  if (index === 0 && daysBetween(customer.dormantSince, now) > config.maxEpisodeAgeDays) {
+    return { skip: 'episode-too-old' };
+  }
+  let dueAt = addDays(customer.dormantSince, step.offsetDays);
+  if (index > 0) {
+    const previous = config.steps[index - 1] as WinbackStep;
+    const previousAt = sent.get(previous.id) as string;
+    // Day granularity: a daily run at 10:00 must not slip a day because the previous send took seconds.
+    const spaced = addDays(`${previousAt.slice(0, 10)}T00:00:00.000Z`, step.offsetDays - previous.offsetDays);
+    if (spaced > dueAt) dueAt = spaced;
+  }
+  if (dueAt > now) return { skip: 'not-due-yet' };
+  return { step, index, dueAt };
+}

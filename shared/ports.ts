@@ -1,0 +1,83 @@
+import type { CohortReport } from './domain/cohort.ts';
+import type { Customer } from './domain/customer.ts';
+import type { Order } from './domain/events.ts';
+import type { LedgerEntry } from './domain/winback.ts';
+
+/** A stored item that failed its schema: reported with its key, never trusted, never fatal. */
+export interface InvalidItem {
+  key: string;
+  error: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  invalid: InvalidItem[];
+}
+
+export interface ScanSegment {
+  segment: number;
+  totalSegments: number;
+}
+
+export interface CustomerRepository {
+  get(customerId: string): Promise<Customer | undefined>;
+  getMany(customerIds: readonly string[]): Promise<Map<string, Customer>>;
+  /**
+   * Writes the customer only if the stored version is still `expectedVersion` (`null`: only if absent),
+   * storing `expectedVersion + 1`. Returns false when someone else wrote in between.
+   */
+  saveIfVersion(customer: Customer, expectedVersion: number | null): Promise<boolean>;
+  /** Bulk write for imports: batched, unprocessed items retried with backoff. */
+  putMany(customers: readonly Customer[]): Promise<void>;
+  /** One segment of a parallel full scan, page by page. */
+  scan(segment: ScanSegment): AsyncIterable<Page<Customer>>;
+  /** Customers whose dormancy episode started in [from, to], via the sparse sharded index (no table scan). */
+  dormantBetween(from: string, to: string): AsyncIterable<Page<Customer>>;
+  /** Removes every customer (demo reset). */
+  deleteMany(customerIds: readonly string[]): Promise<void>;
+}
+
+export interface OrderRepository {
+  get(customerId: string, orderId: string): Promise<Order | undefined>;
+  /** Stores the order unless one with that id exists; returns false if it did. */
+  putIfAbsent(order: Order): Promise<boolean>;
+  markApplied(customerId: string, orderId: string): Promise<void>;
+  putMany(orders: readonly Order[]): Promise<void>;
+  getMany(keys: readonly { customerId: string; orderId: string }[]): Promise<Order[]>;
+}
+
+export type LedgerUpdate = Pick<LedgerEntry, 'status'> & Partial<Pick<LedgerEntry, 'sentAt' | 'messageId' | 'error'>>;
+
+export interface SendLedger {
+  /** Conditional put: true if this caller now owns the send, false if the entry existed. */
+  claim(entry: LedgerEntry): Promise<boolean>;
+  complete(customerId: string, key: string, update: LedgerUpdate): Promise<void>;
+  /** Entries of one customer whose key starts with `prefix` (one campaign episode). */
+  forCustomer(customerId: string, prefix: string): Promise<LedgerEntry[]>;
+  scanAll(): AsyncIterable<Page<LedgerEntry>>;
+}
+
+export interface SnapshotStore {
+  saveCohortReport(report: CohortReport): Promise<void>;
+  loadCohortReport(asOf: string): Promise<CohortReport | undefined>;
+}
+
+export interface OutgoingEmail {
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers?: { name: string; value: string }[];
+  /** Tags for SES event destinations (campaign, step, customer id): never PII. */
+  tags?: Record<string, string>;
+}
+
+export interface EmailSender {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+}
+
+/** Where rendered report files go: a local folder in the CLI, S3 in Lambda. */
+export interface ReportSink {
+  write(name: string, body: string, contentType: string): Promise<string>;
+}
