@@ -49,7 +49,6 @@ export function escapeHtml(value: string): string {
  * Control characters (incl. CR/LF), Unicode line/paragraph separators and bidi embedding/override/isolate
  * controls: none belongs in a name, and in a subject they enable header injection or visual spoofing.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL_CHARS = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 /** With the `u` flag this matches only unpaired surrogates, which cannot be encoded as UTF-8. */
 const LONE_SURROGATE = /[\ud800-\udfff]/gu;

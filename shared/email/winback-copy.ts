@@ -149,7 +149,7 @@ const fr: LocaleCopy = {
   codeLabel: 'Votre code',
   colon: `${NBSP}: `,
   signOff: ['À très bientôt,', '{shop}'],
-  footer: 'Vous recevez cet e-mail parce que vous avez accepté de recevoir des e-mails marketing de {shop}.',
+  footer: 'Vous recevez cet e-mail parce que vous avez accepté de recevoir des e-mails marketing envoyés par {shop}.',
   unsubscribePrompt: `Vous ne souhaitez plus recevoir nos e-mails${NNBSP}?`,
   unsubscribe: 'Se désabonner',
   templates: {

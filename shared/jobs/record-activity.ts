@@ -1,3 +1,4 @@
+import { runConcurrently } from '../concurrency.ts';
 import { describeIssues } from '../domain/common.ts';
 import { addOrder, type Customer, CustomerSchema, newCustomer, reclassify, rememberEvent } from '../domain/customer.ts';
 import { type CustomerEvent, CustomerEventSchema } from '../domain/events.ts';
@@ -36,6 +37,7 @@ const MAX_CONFLICT_RETRIES = 8;
 export async function recordActivity(
   deps: RecordActivityDeps,
   events: readonly unknown[],
+  options: { concurrency?: number } = {},
 ): Promise<RecordActivitySummary> {
   const summary: RecordActivitySummary = {
     received: events.length,
@@ -45,13 +47,28 @@ export async function recordActivity(
     rejected: [],
     failed: [],
   };
-  for (const [index, raw] of events.entries()) {
+  // Events of one customer apply in delivery order; different customers proceed in parallel.
+  const byCustomer = new Map<string, number[]>();
+  events.forEach((raw, index) => {
+    const id = String((raw as { customerId?: unknown } | null)?.customerId ?? '');
+    const list = byCustomer.get(id);
+    if (list) list.push(index);
+    else byCustomer.set(id, [index]);
+  });
+  await runConcurrently([...byCustomer.values()], options.concurrency ?? 8, async (indices) => {
+    for (const index of indices) await handleOne(index, events[index]);
+  });
+  return summary;
+
+  async function handleOne(index: number, raw: unknown): Promise<void> {
     const parsed = CustomerEventSchema.safeParse(raw);
     const eventId =
-      typeof (raw as { eventId?: unknown })?.eventId === 'string' ? (raw as { eventId: string }).eventId : undefined;
+      typeof (raw as { eventId?: unknown } | null)?.eventId === 'string'
+        ? (raw as { eventId: string }).eventId
+        : undefined;
     if (!parsed.success) {
       summary.rejected.push({ index, eventId, error: describeIssues(parsed.error) });
-      continue;
+      return;
     }
     const event = parsed.data;
     if (event.type === 'order.placed' && event.currency !== deps.currency) {
@@ -60,7 +77,7 @@ export async function recordActivity(
         eventId,
         error: `currency: ${event.currency} is not the reporting currency ${deps.currency}`,
       });
-      continue;
+      return;
     }
     try {
       const outcome = await applyEvent(deps, event);
@@ -73,7 +90,6 @@ export async function recordActivity(
       summary.failed.push({ index, eventId, error: error instanceof Error ? error.message : String(error) });
     }
   }
-  return summary;
 }
 
 type Outcome = 'applied' | 'created' | 'duplicate';

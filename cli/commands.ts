@@ -1,0 +1,148 @@
+import { churnCohorts, type ChurnCohortsResult } from '../shared/jobs/churn-cohorts.ts';
+import { flagDormant, type FlagDormantSummary } from '../shared/jobs/flag-dormant.ts';
+import { importCustomers, type ImportSummary } from '../shared/jobs/import-customers.ts';
+import { winbackEmail, type WinbackSummary } from '../shared/jobs/winback-email.ts';
+import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
+import { type Parsed, parseCdnow, parseCustomersCsv, parseOrdersCsv, type RejectedRow } from '../shared/import/parse-files.ts';
+import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
+import type { EmailSender } from '../shared/ports.ts';
+import type { Progress } from './progress.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface ImportFiles {
+  format: 'csv' | 'cdnow';
+  customersFile?: string;
+  ordersFile?: string;
+  cdnowFile?: string;
+}
+
+export interface ImportResult {
+  rowsRead: number;
+  rowsAccepted: number;
+  rowsRejected: number;
+  rejected: RejectedRow[];
+  import: ImportSummary;
+}
+
+/** Parses the files (bad rows reported, good rows kept) and imports what is valid. */
+export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress): Promise<ImportResult> {
+  const empty = <T>(): Parsed<T> => ({ records: [], rejected: [], lines: 0 });
+  const reading = bars.bar('reading rows', 0);
+  let read = 0;
+  const onRow = () => {
+    read += 1;
+    if (read % 1000 === 0) {
+      reading.setTotal(read);
+      reading.update(read);
+    }
+  };
+  let profiles = empty<CustomerCsvRow>();
+  let orders = empty<OrderRecord>();
+  if (files.format === 'cdnow') {
+    if (!files.cdnowFile) throw new Error('import --format cdnow needs a FILE');
+    orders = await parseCdnow(files.cdnowFile, onRow);
+  } else {
+    if (files.customersFile) profiles = await parseCustomersCsv(files.customersFile, onRow);
+    if (files.ordersFile) orders = await parseOrdersCsv(files.ordersFile, onRow);
+  }
+  reading.setTotal(read);
+  reading.update(read);
+  const writing = bars.bar('importing customers', 1);
+  const summary = await importCustomers(
+    { customers: rt.stores.customers, orders: rt.stores.orders, currency: rt.config.currency },
+    {
+      profiles: profiles.records,
+      orders: orders.records,
+      onProgress: (done, total) => {
+        writing.setTotal(total);
+        writing.update(done);
+      },
+    },
+  );
+  const rejected = [...profiles.rejected, ...orders.rejected];
+  return {
+    rowsRead: profiles.lines + orders.lines,
+    rowsAccepted: profiles.records.length + orders.records.length,
+    rowsRejected: rejected.length,
+    rejected,
+    import: summary,
+  };
+}
+
+export async function runFlag(rt: Runtime, asOf: string, bars: Progress, dryRun = false): Promise<FlagDormantSummary> {
+  const bar = bars.bar(`flag ${asOf.slice(0, 10)}`, 0);
+  let seen = 0;
+  return flagDormant(
+    { customers: rt.stores.customers },
+    {
+      asOf,
+      policy: rt.config.policy,
+      segments: rt.config.scanSegments,
+      dryRun,
+      onPage: (n) => {
+        seen += n;
+        bar.setTotal(seen);
+        bar.update(seen);
+      },
+    },
+  );
+}
+
+export async function runCohorts(
+  rt: Runtime,
+  asOf: string,
+  outDir: string | undefined,
+  bars: Progress,
+  generatedAt: string,
+): Promise<ChurnCohortsResult> {
+  const bar = bars.bar('cohorts', 0);
+  let seen = 0;
+  return churnCohorts(
+    { customers: rt.stores.customers, snapshots: rt.stores.snapshots, ...(outDir ? { reports: localReportSink(outDir) } : {}) },
+    {
+      asOf,
+      currency: rt.config.currency,
+      segments: rt.config.scanSegments,
+      generatedAt,
+      onPage: (n) => {
+        seen += n;
+        bar.setTotal(seen);
+        bar.update(seen);
+      },
+    },
+  );
+}
+
+export interface WinbackOptions {
+  asOf: string;
+  from: string;
+  runId: string;
+  dryRun: boolean;
+  maxSendRate: number;
+}
+
+export async function runWinback(
+  rt: Runtime,
+  email: EmailSender,
+  options: WinbackOptions,
+  bars: Progress,
+): Promise<WinbackSummary> {
+  const bar = bars.bar(options.dryRun ? 'win-back (dry run)' : 'win-back', 0);
+  let seen = 0;
+  return winbackEmail(
+    { customers: rt.stores.customers, ledger: rt.stores.ledger, email },
+    {
+      asOf: options.asOf,
+      config: rt.config.winback,
+      from: options.from,
+      runId: options.runId,
+      dryRun: options.dryRun,
+      maxSendRate: options.maxSendRate,
+      onCandidate: () => {
+        seen += 1;
+        bar.setTotal(seen);
+        bar.update(seen);
+      },
+    },
+  );
+}

@@ -1,0 +1,12 @@
+import { describeIssues } from '../shared/domain/common.ts';
+import { endOfDay } from '../shared/domain/time.ts';
+import { ScheduledJobEventSchema } from './env.ts';
+
+/** The run's as-of instant: an explicit `asOf` date, else the scheduled time, else now. */
+export function asOfFromEvent(event: unknown, now: Date): { asOf: string; dryRun: boolean } {
+  const parsed = ScheduledJobEventSchema.safeParse(event ?? {});
+  if (!parsed.success) throw new Error(`invalid scheduled event: ${describeIssues(parsed.error)}`);
+  const { asOf, scheduledTime, dryRun } = parsed.data;
+  if (asOf) return { asOf: endOfDay(asOf), dryRun: dryRun ?? false };
+  return { asOf: scheduledTime ? new Date(scheduledTime).toISOString() : now.toISOString(), dryRun: dryRun ?? false };
+}

@@ -1,0 +1,39 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { sesClient, sesEmailSender } from '../shared/adapters/ses/ses-email-sender.ts';
+import { winbackEmail } from '../shared/jobs/winback-email.ts';
+import { storesFromEnv } from './adapters.ts';
+import { asOfFromEvent } from './as-of.ts';
+import { EngineConfigEnv, parseEnv, WinbackEnv } from './env.ts';
+import { logger, metrics } from './powertools.ts';
+
+const { ENGINE_CONFIG: config } = parseEnv(EngineConfigEnv);
+const env = parseEnv(WinbackEnv);
+const stores = storesFromEnv(config.indexShards);
+const email = sesEmailSender(sesClient({ configurationSetName: env.SES_CONFIGURATION_SET }), env.SES_CONFIGURATION_SET);
+
+export const handler = async (event: unknown, context: Context) => {
+  logger.addContext(context);
+  const { asOf, dryRun } = asOfFromEvent(event, new Date());
+  const summary = await winbackEmail(
+    { customers: stores.customers, ledger: stores.ledger, email },
+    {
+      asOf,
+      config: config.winback,
+      from: env.SENDER_ADDRESS,
+      runId: context.awsRequestId,
+      dryRun,
+      maxSendRate: env.MAX_SEND_RATE,
+    },
+  );
+  for (const [step, counts] of Object.entries(summary.steps)) {
+    metrics.addDimension('step', step);
+    metrics.addMetric('EmailsSent', MetricUnit.Count, counts.sent);
+    metrics.addMetric('EmailsFailed', MetricUnit.Count, counts.failed + counts.unknownOutcome);
+    metrics.publishStoredMetrics();
+  }
+  // Samples hold rendered personal data: never logged.
+  const { samples: _samples, invalid, ...counts } = summary;
+  logger.info('winback-email finished', { ...counts, invalid: invalid.length });
+  return counts;
+};

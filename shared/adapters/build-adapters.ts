@@ -1,0 +1,28 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CustomerRepository, OrderRepository, SendLedger, SnapshotStore } from '../ports.ts';
+import { dynamoCustomers } from './dynamodb/customer-repository.ts';
+import { dynamoOrders } from './dynamodb/order-repository.ts';
+import { dynamoSendLedger } from './dynamodb/send-ledger.ts';
+import { dynamoSnapshots } from './dynamodb/snapshot-store.ts';
+import type { TableNames } from './dynamodb/tables.ts';
+
+export interface Stores {
+  customers: CustomerRepository;
+  orders: OrderRepository;
+  ledger: SendLedger;
+  snapshots: SnapshotStore;
+}
+
+/** The DynamoDB-backed stores, built the same way in Lambda handlers, the CLI and the tests. */
+export function dynamoStores(
+  client: DynamoDBDocumentClient,
+  tables: TableNames,
+  options: { indexShards: number; pageSize?: number },
+): Stores {
+  return {
+    customers: dynamoCustomers(client, tables.customers, options),
+    orders: dynamoOrders(client, tables.orders),
+    ledger: dynamoSendLedger(client, tables.ledger),
+    snapshots: dynamoSnapshots(client, tables.snapshots),
+  };
+}
