@@ -1,10 +1,16 @@
-import { churnCohorts, type ChurnCohortsResult } from '../shared/jobs/churn-cohorts.ts';
-import { flagDormant, type FlagDormantSummary } from '../shared/jobs/flag-dormant.ts';
-import { importCustomers, type ImportSummary } from '../shared/jobs/import-customers.ts';
-import { winbackEmail, type WinbackSummary } from '../shared/jobs/winback-email.ts';
 import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
-import { type Parsed, parseCdnow, parseCustomersCsv, parseOrdersCsv, type RejectedRow } from '../shared/import/parse-files.ts';
+import {
+  type Parsed,
+  parseCdnow,
+  parseCustomersCsv,
+  parseOrdersCsv,
+  type RejectedRow,
+} from '../shared/import/parse-files.ts';
 import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
+import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
+import { type FlagDormantSummary, flagDormant } from '../shared/jobs/flag-dormant.ts';
+import { type ImportSummary, importCustomers } from '../shared/jobs/import-customers.ts';
+import { type WinbackSummary, winbackEmail } from '../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../shared/ports.ts';
 import type { Progress } from './progress.ts';
 import type { Runtime } from './runtime.ts';
@@ -98,7 +104,11 @@ export async function runCohorts(
   const bar = bars.bar('cohorts', 0);
   let seen = 0;
   return churnCohorts(
-    { customers: rt.stores.customers, snapshots: rt.stores.snapshots, ...(outDir ? { reports: localReportSink(outDir) } : {}) },
+    {
+      customers: rt.stores.customers,
+      snapshots: rt.stores.snapshots,
+      ...(outDir ? { reports: localReportSink(outDir) } : {}),
+    },
     {
       asOf,
       currency: rt.config.currency,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type TableNames, tableDefinitions } from '../shared/adapters/dynamodb/tables.ts';
@@ -27,7 +28,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** dynalite: an in-process DynamoDB implementation on 127.0.0.1 (no transactions, TTL or PartiQL). */
+/**
+ * dynalite on its own worker thread (a second core for the database), on 127.0.0.1, in memory or persisted in
+ * `path`. dynalite has no transactions, TTL or PartiQL: the engine uses single-item conditional writes only.
+ */
+export async function startDynaliteWorker(path?: string): Promise<LocalServer> {
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { path },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (m: { port: number }) => resolve(m.port));
+    worker.once('error', reject);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
+
+/** dynalite in this thread: the embedded server the integration tests use. */
 export async function startDynalite(port?: number): Promise<LocalServer> {
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => {
     listen(port: number, host: string, cb: (err?: Error) => void): void;

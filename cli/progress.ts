@@ -1,7 +1,10 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  bar(label: string, total: number): { increment(n?: number): void; setTotal(total: number): void; update(value: number): void };
+  bar(
+    label: string,
+    total: number,
+  ): { increment(n?: number): void; setTotal(total: number): void; update(value: number): void };
   stop(): void;
 }
 

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { dynamoStores, type Stores } from '../shared/adapters/build-adapters.ts';
 import { type DynamoConnection, documentClient } from '../shared/adapters/dynamodb/client.ts';
 import { type TableNames, tableNames } from '../shared/adapters/dynamodb/tables.ts';
-import { dynamoStores, type Stores } from '../shared/adapters/build-adapters.ts';
 import { sesClient, sesEmailSender } from '../shared/adapters/ses/ses-email-sender.ts';
 import { describeIssues } from '../shared/domain/common.ts';
 import { type EngineConfig, EngineConfigSchema } from '../shared/domain/config.ts';
 import type { EmailSender } from '../shared/ports.ts';
-import { ensureTables, type LocalServer, startLocalSes } from './local-servers.ts';
-
-const require = createRequire(import.meta.url);
+import { ensureTables, type LocalServer, startDynaliteWorker, startLocalSes } from './local-servers.ts';
 
 /** Options every command shares; each has an environment variable too. */
 export interface GlobalOptions {
@@ -58,7 +55,7 @@ export async function openRuntime(options: GlobalOptions, memory = false): Promi
   const config = await loadConfig(options.config);
   const tables = tableNames(options.tablePrefix);
   let connection: DynamoConnection;
-  let server: { close(cb: () => void): void } | undefined;
+  let embedded: LocalServer | undefined;
   let target: string;
   if (options.aws) {
     connection = { region: options.region };
@@ -67,17 +64,10 @@ export async function openRuntime(options: GlobalOptions, memory = false): Promi
     connection = { endpoint: options.dynamodbEndpoint, region: options.region };
     target = options.dynamodbEndpoint;
   } else {
-    const dynalite = require('dynalite') as (o: Record<string, unknown>) => {
-      listen(port: number, host: string, cb: (err?: Error) => void): void;
-      close(cb: () => void): void;
-      address(): { port: number };
-    };
     const path = memory ? undefined : join(options.dataDir, 'dynamodb');
     if (path) await mkdir(path, { recursive: true });
-    const embedded = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
-    await new Promise<void>((resolve, reject) => embedded.listen(0, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-    server = embedded;
-    connection = { endpoint: `http://127.0.0.1:${embedded.address().port}` };
+    embedded = await startDynaliteWorker(path);
+    connection = { endpoint: embedded.endpoint };
     target = path ? `embedded dynalite (${path})` : 'embedded dynalite (in memory)';
   }
   const client = documentClient(connection);
@@ -90,7 +80,7 @@ export async function openRuntime(options: GlobalOptions, memory = false): Promi
     target,
     async close() {
       client.destroy();
-      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+      await embedded?.close();
     },
   };
 }

@@ -54,6 +54,8 @@ export interface SendLedger {
   complete(customerId: string, key: string, update: LedgerUpdate): Promise<void>;
   /** Entries of one customer whose key starts with `prefix` (one campaign episode). */
   forCustomer(customerId: string, prefix: string): Promise<LedgerEntry[]>;
+  /** The entries that exist among the given keys (batched reads). */
+  getMany(keys: readonly { customerId: string; key: string }[]): Promise<LedgerEntry[]>;
   scanAll(): AsyncIterable<Page<LedgerEntry>>;
 }
 

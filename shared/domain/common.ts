@@ -13,29 +13,47 @@ export const CustomerIdSchema = z
   .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -');
 
 /** IANA time-zone name that the runtime knows (e.g. Europe/Berlin). */
-export const TimeZoneSchema = z
-  .string()
-  .max(64)
-  .refine((tz) => {
+export const TimeZoneSchema = z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+
+// Constructing an Intl formatter costs ~0.1 ms; a base has few distinct zones and locales, so remember answers.
+const timeZoneCache = new Map<string, boolean>();
+function isTimeZone(tz: string): boolean {
+  let known = timeZoneCache.get(tz);
+  if (known === undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
+      known = true;
     } catch {
-      return false;
+      known = false;
     }
-  }, 'must be an IANA time zone such as Europe/Berlin');
+    if (timeZoneCache.size < 10_000) timeZoneCache.set(tz, known);
+  }
+  return known;
+}
+
+const localeCache = new Map<string, string | null>();
+function canonicalLocale(tag: string): string | null {
+  let known = localeCache.get(tag);
+  if (known === undefined) {
+    try {
+      known = Intl.getCanonicalLocales(tag)[0] ?? 'en';
+    } catch {
+      known = null;
+    }
+    if (localeCache.size < 10_000) localeCache.set(tag, known);
+  }
+  return known;
+}
 
 /** BCP 47 language tag (en, de-AT, pt-BR); canonicalised. */
 export const LocaleSchema = z
   .string()
   .max(35)
   .transform((tag, ctx) => {
-    try {
-      return Intl.getCanonicalLocales(tag)[0] ?? 'en';
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag such as en or de-AT' });
-      return z.NEVER;
-    }
+    const canonical = canonicalLocale(tag);
+    if (canonical !== null) return canonical;
+    ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag such as en or de-AT' });
+    return z.NEVER;
   });
 
 /**

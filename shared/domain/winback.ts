@@ -60,6 +60,8 @@ export const LedgerEntrySchema = z.object({
   stepId: z.string(),
   status: LedgerStatusSchema,
   claimedAt: InstantSchema,
+  /** the as-of instant of the run that claimed it; spacing between steps is measured from it */
+  runAsOf: InstantSchema,
   runId: z.string(),
   sentAt: InstantSchema.optional(),
   messageId: z.string().optional(),
@@ -84,6 +86,15 @@ export type Ineligibility =
   | 'sequence-complete'
   | 'not-due-yet';
 
+/** Why the customer cannot receive any win-back email, independent of what was sent; undefined if they can. */
+export function winbackIneligibility(customer: Customer): Ineligibility | undefined {
+  if ((customer.stage !== 'dormant' && customer.stage !== 'lost') || !customer.dormantSince) return 'not-dormant';
+  if (customer.suppression) return 'suppressed';
+  if (!hasMarketingConsent(customer)) return 'no-consent';
+  if (!customer.email) return 'no-valid-email';
+  return undefined;
+}
+
 export type NextStep = { step: WinbackStep; index: number; dueAt: string } | { skip: Ineligibility };
 
 /**
@@ -91,7 +102,7 @@ export type NextStep = { step: WinbackStep; index: number; dueAt: string } | { s
  * than its offset after the start of dormancy and no earlier than the gap to the previous step after that step
  * was sent, so a backlog never produces a burst of emails.
  *
- * `sent` maps step id → sent-or-claimed instant for this customer's current episode.
+ * `sent` maps step id → the as-of instant of the run that claimed it, for this customer's current episode.
  */
 export function nextWinbackStep(
   customer: Customer,

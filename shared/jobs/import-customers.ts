@@ -66,7 +66,8 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     const stored = await deps.customers.getMany(chunk);
     const toWrite: Customer[] = [];
     const ordersToWrite: Order[] = [];
-    const orderKeys = chunk.flatMap((id) => (ordersByCustomer.get(id) ?? []).map((o) => o));
+    // Only an existing customer can have orders that were already counted (record-activity creates the customer).
+    const orderKeys = chunk.filter((id) => stored.has(id)).flatMap((id) => ordersByCustomer.get(id) ?? []);
     const known = await appliedOrders(deps.orders, orderKeys);
     for (const id of chunk) {
       const existing = stored.get(id);
@@ -129,6 +130,7 @@ function applyProfile(customer: Customer, p: CustomerCsvRow): Customer {
 
 /** Keys (`customer\0order`) of the given orders that are already stored and counted. */
 async function appliedOrders(orders: OrderRepository, candidates: readonly OrderRecord[]): Promise<Set<string>> {
+  if (candidates.length === 0) return new Set();
   const found = await orders.getMany(candidates.map((o) => ({ customerId: o.customerId, orderId: o.orderId })));
   return new Set(found.filter((o) => o.applied).map((o) => `${o.customerId}\u0000${o.orderId}`));
 }

@@ -8,6 +8,7 @@ import {
   ledgerKey,
   nextWinbackStep,
   type WinbackConfig,
+  winbackIneligibility,
 } from '../domain/winback.ts';
 import { renderWinbackEmail } from '../email/render-winback-email.ts';
 import type { CustomerRepository, EmailSender, InvalidItem, SendLedger } from '../ports.ts';
@@ -84,20 +85,32 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
   // Episodes older than the age limit plus the whole sequence (and a month of slack) cannot have a step due.
   const from = addDays(input.asOf, -(config.maxEpisodeAgeDays + lastOffset + 30));
 
-  const handle = async (customer: Customer) => {
-    summary.candidates += 1;
-    input.onCandidate?.();
-    const episode = episodeOf(customer);
-    if (!episode) return;
-    const prefix = `${config.campaignId}#${episode}#`;
-    const entries = await deps.ledger.forCustomer(customer.customerId, prefix);
-    const sent = new Map<string, string>();
-    for (const e of entries) if (e.status !== 'released') sent.set(e.stepId, e.sentAt ?? e.claimedAt);
-    const next = nextWinbackStep(customer, sent, input.asOf, config);
-    if ('skip' in next) {
-      summary.skipped[next.skip] = (summary.skipped[next.skip] ?? 0) + 1;
-      return;
+  const skip = (reason: Ineligibility) => {
+    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
+  };
+
+  /** Ledger entries of the current episode for a page of customers, in one batched read. */
+  const sentSteps = async (customers: Customer[]) => {
+    const keys = customers.flatMap((c) =>
+      config.steps.map((s) => ({
+        customerId: c.customerId,
+        key: ledgerKey(config.campaignId, episodeOf(c) as string, s.id),
+      })),
+    );
+    const bySender = new Map<string, Map<string, string>>();
+    for (const e of await deps.ledger.getMany(keys)) {
+      if (e.status === 'released') continue;
+      const map = bySender.get(e.customerId) ?? new Map<string, string>();
+      map.set(e.stepId, e.runAsOf);
+      bySender.set(e.customerId, map);
     }
+    return bySender;
+  };
+
+  const handle = async (customer: Customer, sent: ReadonlyMap<string, string>) => {
+    const episode = episodeOf(customer) as string;
+    const next = nextWinbackStep(customer, sent, input.asOf, config);
+    if ('skip' in next) return skip(next.skip);
     const counts = steps[next.step.id] as StepCounts;
     counts.due += 1;
     const rendered = renderWinbackEmail({ customer, step: next.step, config, now: input.asOf });
@@ -116,6 +129,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
       stepId: next.step.id,
       status: 'claimed',
       claimedAt: new Date().toISOString(),
+      runAsOf: input.asOf,
       runId: input.runId,
     };
     if (!(await deps.ledger.claim(entry))) {
@@ -159,7 +173,16 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
 
   for await (const page of deps.customers.dormantBetween(from, input.asOf)) {
     summary.invalid.push(...page.invalid);
-    await runConcurrently(page.items, input.sendConcurrency ?? 4, handle);
+    const eligible: Customer[] = [];
+    for (const customer of page.items) {
+      summary.candidates += 1;
+      input.onCandidate?.();
+      const reason = winbackIneligibility(customer);
+      if (reason) skip(reason);
+      else eligible.push(customer);
+    }
+    const sent = await sentSteps(eligible);
+    await runConcurrently(eligible, input.sendConcurrency ?? 4, (c) => handle(c, sent.get(c.customerId) ?? new Map()));
   }
   return summary;
 }

@@ -9,6 +9,7 @@ import {
 import { describeIssues } from '../../domain/common.ts';
 import { type LedgerEntry, LedgerEntrySchema } from '../../domain/winback.ts';
 import type { InvalidItem, SendLedger } from '../../ports.ts';
+import { batchGet } from './batch.ts';
 
 export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string): SendLedger {
   const parseAll = (items: Record<string, unknown>[] | undefined) => {
@@ -85,6 +86,17 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
         startKey = result.LastEvaluatedKey;
       } while (startKey);
       return entries;
+    },
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      const raw = await batchGet(
+        client,
+        table,
+        keys.map((k) => ({ customerId: k.customerId, key: k.key })),
+      );
+      const page = parseAll(raw);
+      if (page.invalid.length) throw new Error(`stored ${page.invalid[0]?.key} is invalid: ${page.invalid[0]?.error}`);
+      return page.items;
     },
     async *scanAll() {
       let startKey: Record<string, unknown> | undefined;

@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { endOfDay } from '../shared/domain/time.ts';
+import { recordActivity } from '../shared/jobs/record-activity.ts';
+import { runCohorts, runFlag, runImport, runWinback } from './commands.ts';
+import { runDemo } from './demo.ts';
+import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
+import { progress } from './progress.ts';
+import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function asDate(value: string): string {
+  try {
+    endOfDay(value);
+    return value;
+  } catch {
+    throw new InvalidArgumentError('expected a date YYYY-MM-DD');
+  }
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
+  return parsed;
+}
+
+const program = new Command('clientele')
+  .description(
+    'Retention jobs for your customer base: import customers and orders, flag dormant customers, compute churn cohorts, send win-back emails.\n' +
+      'Runs locally with no AWS (embedded DynamoDB and SES), against DynamoDB Local, or against your AWS account (--aws).',
+  )
+  .addOption(
+    new Option('--dynamodb-endpoint <url>', 'DynamoDB-compatible endpoint (e.g. DynamoDB Local)').env(
+      'CLIENTELE_DYNAMODB_ENDPOINT',
+    ),
+  )
+  .addOption(
+    new Option('--ses-endpoint <url>', 'SES v2-compatible endpoint (e.g. aws-ses-v2-local)').env(
+      'CLIENTELE_SES_ENDPOINT',
+    ),
+  )
+  .addOption(new Option('--aws', 'use real DynamoDB and SES in the current AWS account/region').env('CLIENTELE_AWS'))
+  .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
+  .addOption(
+    new Option('--table-prefix <prefix>', 'table name prefix (<prefix>-customers, ...)')
+      .default('clientele')
+      .env('CLIENTELE_TABLE_PREFIX'),
+  )
+  .addOption(
+    new Option('--data-dir <dir>', 'where the embedded DynamoDB keeps its data between commands')
+      .default('.clientele')
+      .env('CLIENTELE_DATA_DIR'),
+  )
+  .addOption(
+    new Option('--config <file>', 'engine configuration JSON (currency, policy, win-back sequence)').env(
+      'CLIENTELE_CONFIG',
+    ),
+  )
+  .option('--json', 'print the machine-readable result on stdout')
+  .option('--no-progress', 'hide progress bars')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  npm start                                         the demo: synthetic base, flag, cohorts, win-back on local servers
+  clientele import --format cdnow data/CDNOW_master.txt
+  clientele cohorts --as-of 1998-06-30 --json
+  clientele winback --dry-run --json
+  clientele --dynamodb-endpoint http://127.0.0.1:8000 flag --as-of 2026-11-23`,
+  );
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+const emit = (json: unknown, text: string) => {
+  if (globals().json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  else process.stdout.write(`${text}\n`);
+};
+const bars = () => progress(globals().progress !== false && !globals().json);
+
+program
+  .command('demo')
+  .description('seed a synthetic customer base on embedded servers and run import → flag → cohorts → win-back')
+  .addOption(new Option('--customers <n>', 'customers to generate').argParser(positiveInt).default(20_000))
+  .addOption(
+    new Option('--as-of <date>', 'last day of the simulated history').argParser(asDate).default(today(), 'today'),
+  )
+  .addOption(new Option('--seed <n>', 'random seed').argParser(positiveInt).default(42))
+  .option('--out <dir>', 'where report files go', 'out')
+  .option('--from <address>', 'sender address', 'Clientele Demo <winback@example.com>')
+  .addOption(new Option('--replay-days <n>', 'days replayed as scheduled runs').argParser(positiveInt).default(32))
+  .addOption(new Option('--step-days <n>', 'days between replayed runs').argParser(positiveInt).default(16))
+  .addOption(new Option('--max-send-rate <n>', 'emails per second').argParser(positiveNumber).default(200))
+  .option('--keep-open', 'keep the local SES inbox running and print its URL')
+  .action(async (o) => {
+    const g = globals();
+    const rt = await openRuntime(g, !g.dynamodbEndpoint);
+    const email = await openEmail(g);
+    const log = (s: string) => {
+      if (!g.json) process.stdout.write(`${s}\n`);
+    };
+    try {
+      const result = await runDemo(rt, email, o, bars(), log);
+      log(`Reports: ${result.cohorts.files.join(', ')}`);
+      log(`Done in ${result.seconds} s.`);
+      if (g.json) emit(result, '');
+      if (o.keepOpen && email.inboxUrl) {
+        process.stdout.write(
+          `\nLocal SES inbox: ${email.inboxUrl}  (sent mail as JSON: ${email.inboxUrl}store)\nPress Ctrl+C to stop.\n`,
+        );
+        await new Promise(() => undefined);
+      } else if (email.inboxUrl) {
+        log('Run with --keep-open to read the emails in the local SES inbox.');
+      }
+    } finally {
+      await email.close();
+      await rt.close();
+    }
+  });
+
+program
+  .command('import')
+  .description('bulk import customers and orders (CSV) or a CDNOW transaction file')
+  .addOption(new Option('--format <format>', 'input format').choices(['csv', 'cdnow']).default('csv'))
+  .option(
+    '--customers <file>',
+    'customers.csv (customer_id,email,name,locale,time_zone,signed_up_at,marketing_consent,consent_at,consent_source)',
+  )
+  .option('--orders <file>', 'orders.csv (order_id,customer_id,placed_at,amount,currency)')
+  .argument('[file]', 'CDNOW_master.txt for --format cdnow')
+  .action(async (file: string | undefined, o) => {
+    const rt = await openRuntime(globals());
+    try {
+      const result = await runImport(
+        rt,
+        { format: o.format, customersFile: o.customers, ordersFile: o.orders, cdnowFile: file },
+        bars(),
+      );
+      emit(result, printImport(result));
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('record')
+  .description('apply customer events (JSON lines: customer.signed_up, order.placed, consent.changed)')
+  .argument('<file>', 'file with one JSON event per line')
+  .action(async (file: string) => {
+    const rt = await openRuntime(globals());
+    try {
+      const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+      const events = lines.map((line) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          return { invalidJson: true };
+        }
+      });
+      const summary = await recordActivity(
+        {
+          customers: rt.stores.customers,
+          orders: rt.stores.orders,
+          policy: rt.config.policy,
+          currency: rt.config.currency,
+          now: new Date().toISOString(),
+        },
+        events,
+      );
+      emit(
+        summary,
+        `Events ${summary.received}: applied ${summary.applied}, duplicates ${summary.duplicates}, rejected ${summary.rejected.length}, failed ${summary.failed.length}` +
+          summary.rejected.map((r) => `\n  line ${r.index + 1}: ${r.error}`).join(''),
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('flag')
+  .description('classify every customer as of a date and record stage changes (dormant, lost, reactivated, ...)')
+  .addOption(new Option('--as-of <date>', 'classification date').argParser(asDate).default(today(), 'today'))
+  .option('--dry-run', 'classify and count, write nothing')
+  .action(async (o) => {
+    const rt = await openRuntime(globals());
+    try {
+      const summary = await runFlag(rt, endOfDay(o.asOf), bars(), Boolean(o.dryRun));
+      emit(summary, printFlag(summary));
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('cohorts')
+  .description('compute the churn cohort table; store a snapshot; write cohorts.csv, cohorts.json and report.html')
+  .addOption(new Option('--as-of <date>', 'report date').argParser(asDate).default(today(), 'today'))
+  .option('--out <dir>', 'where report files go', 'out')
+  .action(async (o) => {
+    const rt = await openRuntime(globals());
+    try {
+      const result = await runCohorts(rt, endOfDay(o.asOf), o.out, bars(), new Date().toISOString());
+      emit(
+        { ...result.report, files: result.files, invalid: result.invalid },
+        `${printCohorts(result.report, 24, 19)}\nReports: ${result.files.join(', ')}`,
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('winback')
+  .description('send the due win-back step to each dormant customer (consent, valid address, not suppressed)')
+  .addOption(new Option('--as-of <date>', 'run date').argParser(asDate).default(today(), 'today'))
+  .option('--dry-run', 'report the audience per step and render samples; send and write nothing')
+  .option('--from <address>', 'sender address (a verified SES identity in AWS)', 'Clientele <winback@example.com>')
+  .addOption(
+    new Option('--max-send-rate <n>', 'emails per second (your SES quota)').argParser(positiveNumber).default(14),
+  )
+  .option('--keep-open', 'keep the embedded SES inbox running and print its URL')
+  .action(async (o) => {
+    const g = globals();
+    const rt = await openRuntime(g);
+    const email = await openEmail(g);
+    try {
+      const summary = await runWinback(
+        rt,
+        email.sender,
+        {
+          asOf: endOfDay(o.asOf),
+          from: o.from,
+          runId: newRunId(),
+          dryRun: Boolean(o.dryRun),
+          maxSendRate: o.maxSendRate,
+        },
+        bars(),
+      );
+      const samples = summary.samples.map(
+        (s) => `\n--- sample ${s.stepId} (${s.locale}) for ${s.customerId}\nSubject: ${s.subject}\n\n${s.text}`,
+      );
+      emit(summary, printWinback(summary) + samples.join(''));
+      if (o.keepOpen && email.inboxUrl) {
+        process.stdout.write(`\nLocal SES inbox: ${email.inboxUrl}\nPress Ctrl+C to stop.\n`);
+        await new Promise(() => undefined);
+      }
+    } finally {
+      await email.close();
+      await rt.close();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`clientele: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
