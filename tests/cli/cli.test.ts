@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CDNOW = join(ROOT, 'data/cdnow/CDNOW_master.txt');
+
+let dir: string;
+const clientele = async (...args: string[]) => {
+  const { stdout } = await run(process.execPath, [join(ROOT, 'bin/clientele.js'), '--data-dir', join(dir, 'db'), ...args], {
+    cwd: dir,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'clientele-cli-'));
+  // The first 3,001 lines of CDNOW: a real slice, quick to import.
+  const lines = (await readFile(CDNOW, 'utf8')).split('\n').slice(0, 3001);
+  await writeFile(join(dir, 'cdnow.txt'), `${lines.join('\n')}\nnot a valid row\n`);
+});
+
+describe('the clientele CLI', () => {
+  it('imports CDNOW, then later commands see the data and answer in JSON', { timeout: 180_000 }, async () => {
+    const imported = JSON.parse(await clientele('--json', 'import', '--format', 'cdnow', join(dir, 'cdnow.txt')));
+    expect(imported.rowsAccepted).toBe(3000);
+    expect(imported.rowsRejected).toBe(1);
+    expect(imported.rejected[0].line).toBe(3002);
+    expect(imported.rejected[0].error).toMatch(/customer_id|date/);
+
+    const again = JSON.parse(await clientele('--json', 'import', '--format', 'cdnow', join(dir, 'cdnow.txt')));
+    expect(again.import.alreadyImported).toBe(again.import.customers);
+    expect(again.import.ordersApplied).toBe(0);
+
+    const cohorts = JSON.parse(await clientele('--json', 'cohorts', '--as-of', '1998-06-30', '--out', join(dir, 'out')));
+    expect(cohorts.asOf).toBe('1998-06-30T23:59:59.999Z');
+    expect(cohorts.cohorts[0].cohort).toBe('1997-01');
+    expect(cohorts.cohorts.reduce((a: number, c: { size: number }) => a + c.size, 0)).toBe(imported.import.customers);
+    expect(await readFile(join(dir, 'out', 'report.html'), 'utf8')).toContain('1997-01');
+
+    const flagged = JSON.parse(await clientele('--json', 'flag', '--as-of', '1998-06-30'));
+    expect(flagged.scanned).toBe(imported.import.customers);
+
+    // CDNOW has no addresses or consent: nobody may be emailed.
+    const dry = JSON.parse(await clientele('--json', 'winback', '--dry-run', '--as-of', '1998-06-30'));
+    expect(dry.dryRun).toBe(true);
+    expect(dry.steps['miss-you'].due).toBe(0);
+    expect(dry.skipped['no-consent']).toBeGreaterThan(0);
+  });
+
+  it('explains every command and option in --help', async () => {
+    const help = await clientele('--help');
+    for (const word of ['demo', 'import', 'flag', 'cohorts', 'winback', '--dynamodb-endpoint', '--ses-endpoint', '--json']) {
+      expect(help).toContain(word);
+    }
+    const winbackHelp = await clientele('winback', '--help');
+    expect(winbackHelp).toContain('--dry-run');
+    expect(winbackHelp).toContain('--as-of');
+  });
+});
