@@ -32,6 +32,13 @@ export const WinbackEnv = z.object({
   MAX_SEND_RATE: z.coerce.number().positive().default(14),
 });
 
+/** One-click unsubscribe: the public endpoint's URL and the HMAC secret's ARN in Secrets Manager. */
+export const UnsubscribeEnv = z.object({
+  UNSUBSCRIBE_BASE_URL: z.url().optional(),
+  UNSUBSCRIBE_SECRET_ARN: z.string().min(1),
+  UNSUBSCRIBE_MAILTO: z.email().optional(),
+});
+
 export const ReportsEnv = z.object({ REPORTS_BUCKET: z.string().min(1) });
 
 /** Parses `process.env`; a missing or wrong variable fails the cold start with its name. */

@@ -4,11 +4,13 @@ import { sesClient, sesEmailSender } from '../shared/adapters/ses/ses-email-send
 import { winbackEmail } from '../shared/jobs/winback-email.ts';
 import { storesFromEnv } from './adapters.ts';
 import { asOfFromEvent } from './as-of.ts';
-import { EngineConfigEnv, parseEnv, WinbackEnv } from './env.ts';
+import { EngineConfigEnv, parseEnv, UnsubscribeEnv, WinbackEnv } from './env.ts';
 import { logger, metrics } from './powertools.ts';
+import { unsubscribeSecret } from './secrets.ts';
 
 const { ENGINE_CONFIG: config } = parseEnv(EngineConfigEnv);
 const env = parseEnv(WinbackEnv);
+const unsubscribe = parseEnv(UnsubscribeEnv);
 const stores = storesFromEnv(config.indexShards);
 const email = sesEmailSender(sesClient({ configurationSetName: env.SES_CONFIGURATION_SET }), env.SES_CONFIGURATION_SET);
 
@@ -24,6 +26,15 @@ export const handler = async (event: unknown, context: Context) => {
       runId: context.awsRequestId,
       dryRun,
       maxSendRate: env.MAX_SEND_RATE,
+      ...(unsubscribe.UNSUBSCRIBE_BASE_URL
+        ? {
+            unsubscribe: {
+              baseUrl: unsubscribe.UNSUBSCRIBE_BASE_URL,
+              secret: await unsubscribeSecret(unsubscribe.UNSUBSCRIBE_SECRET_ARN),
+              mailto: unsubscribe.UNSUBSCRIBE_MAILTO,
+            },
+          }
+        : {}),
     },
   );
   for (const [step, counts] of Object.entries(summary.steps)) {

@@ -54,6 +54,8 @@ export interface SendLedger {
   complete(customerId: string, key: string, update: LedgerUpdate): Promise<void>;
   /** Entries of one customer whose key starts with `prefix` (one campaign episode). */
   forCustomer(customerId: string, prefix: string): Promise<LedgerEntry[]>;
+  /** Sets `field` to `at` unless already set (first delivery/open/click/...); no-op if the entry is missing. */
+  recordFirst(customerId: string, key: string, field: string, at: string, bounceType?: string): Promise<void>;
   /** The entries that exist among the given keys (batched reads). */
   getMany(keys: readonly { customerId: string; key: string }[]): Promise<LedgerEntry[]>;
   scanAll(): AsyncIterable<Page<LedgerEntry>>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FeedbackPolicySchema } from './email-feedback.ts';
 import { LifecyclePolicySchema } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';
 import { WinbackConfigSchema } from './winback.ts';
@@ -9,6 +10,7 @@ export const EngineConfigSchema = z.object({
   currency: CurrencySchema.default('USD'),
   policy: LifecyclePolicySchema.default(LifecyclePolicySchema.parse({})),
   winback: WinbackConfigSchema.default(WinbackConfigSchema.parse({})),
+  feedback: FeedbackPolicySchema.default(FeedbackPolicySchema.parse({})),
   /** Number of shards of the sparse win-back index; spreads dormant customers over partitions. */
   indexShards: z.number().int().min(1).max(100).default(8),
   /** Parallel scan segments for full passes (flag, cohorts). */

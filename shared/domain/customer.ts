@@ -60,6 +60,8 @@ export const CustomerSchema = z.object({
     .max(MAX_TRANSITIONS_KEPT * 2)
     .default([]),
   suppression: SuppressionSchema.optional(),
+  /** transient bounces since the last delivery; suppressed at the configured threshold */
+  softBounces: z.number().int().nonnegative().default(0),
   recentEventIds: z.array(z.string()).default([]),
   /** Optimistic-concurrency counter: every write expects the version it read. */
   version: z.number().int().nonnegative().default(0),

@@ -66,6 +66,14 @@ export const LedgerEntrySchema = z.object({
   sentAt: InstantSchema.optional(),
   messageId: z.string().optional(),
   error: z.string().max(500).optional(),
+  /** SES feedback, first occurrence of each */
+  deliveredAt: InstantSchema.optional(),
+  openedAt: InstantSchema.optional(),
+  clickedAt: InstantSchema.optional(),
+  bouncedAt: InstantSchema.optional(),
+  bounceType: z.string().max(40).optional(),
+  complainedAt: InstantSchema.optional(),
+  rejectedAt: InstantSchema.optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 

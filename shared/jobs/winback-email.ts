@@ -12,6 +12,7 @@ import {
 } from '../domain/winback.ts';
 import { renderWinbackEmail } from '../email/render-winback-email.ts';
 import type { CustomerRepository, EmailSender, InvalidItem, SendLedger } from '../ports.ts';
+import { signUnsubscribeToken } from '../unsubscribe/token.ts';
 
 export interface WinbackDeps {
   customers: CustomerRepository;
@@ -30,6 +31,8 @@ export interface WinbackInput {
   sendConcurrency?: number;
   /** rendered samples per step in a dry run */
   samplesPerStep?: number;
+  /** One-click unsubscribe (RFC 8058): every email carries List-Unsubscribe headers and a footer link. */
+  unsubscribe?: { baseUrl: string; secret: string; mailto?: string | undefined };
   onCandidate?: () => void;
 }
 
@@ -113,7 +116,35 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
     if ('skip' in next) return skip(next.skip);
     const counts = steps[next.step.id] as StepCounts;
     counts.due += 1;
-    const rendered = renderWinbackEmail({ customer, step: next.step, config, now: input.asOf });
+    const unsubscribeUrl = input.unsubscribe
+      ? `${input.unsubscribe.baseUrl}${input.unsubscribe.baseUrl.includes('?') ? '&' : '?'}t=${signUnsubscribeToken(
+          {
+            customerId: customer.customerId,
+            campaignId: config.campaignId,
+            issuedAt: Math.floor(Date.parse(input.asOf) / 1000),
+          },
+          input.unsubscribe.secret,
+        )}`
+      : undefined;
+    const rendered = renderWinbackEmail({
+      customer,
+      step: next.step,
+      config,
+      now: input.asOf,
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+    });
+    const headers = unsubscribeUrl
+      ? [
+          {
+            name: 'List-Unsubscribe',
+            value: [
+              `<${unsubscribeUrl}>`,
+              ...(input.unsubscribe?.mailto ? [`<mailto:${input.unsubscribe.mailto}?subject=unsubscribe>`] : []),
+            ].join(', '),
+          },
+          { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+        ]
+      : undefined;
     if (dryRun) {
       if (summary.samples.filter((s) => s.stepId === next.step.id).length < (input.samplesPerStep ?? 1)) {
         summary.samples.push({ stepId: next.step.id, customerId: customer.customerId, ...rendered });
@@ -144,7 +175,14 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
         subject: rendered.subject,
         text: rendered.text,
         html: rendered.html,
-        tags: { campaign: config.campaignId, step: next.step.id, customer: customer.customerId },
+        ...(headers ? { headers } : {}),
+        // SES tag values allow only [A-Za-z0-9_-]: the customer id travels base64url-encoded, losslessly.
+        tags: {
+          campaign: config.campaignId,
+          episode,
+          step: next.step.id,
+          customer: Buffer.from(customer.customerId).toString('base64url'),
+        },
       });
       await deps.ledger.complete(customer.customerId, key, {
         status: 'sent',

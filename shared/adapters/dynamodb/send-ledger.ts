@@ -87,6 +87,22 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
       } while (startKey);
       return entries;
     },
+    async recordFirst(customerId, key, field, at, bounceType) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId, key },
+            UpdateExpression: `SET #f = if_not_exists(#f, :at)${bounceType ? ', bounceType = :bt' : ''}`,
+            ConditionExpression: 'attribute_exists(#k)',
+            ExpressionAttributeNames: { '#f': field, '#k': 'key' },
+            ExpressionAttributeValues: { ':at': at, ...(bounceType ? { ':bt': bounceType } : {}) },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
     async getMany(keys) {
       if (keys.length === 0) return [];
       const raw = await batchGet(

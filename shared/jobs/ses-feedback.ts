@@ -1,0 +1,100 @@
+import { describeIssues } from '../domain/common.ts';
+import { rememberEvent } from '../domain/customer.ts';
+import { EmailFeedbackSchema, type FeedbackPolicy } from '../domain/email-feedback.ts';
+import { ledgerKey } from '../domain/winback.ts';
+import type { CustomerRepository, SendLedger } from '../ports.ts';
+
+export interface SesFeedbackDeps {
+  customers: CustomerRepository;
+  ledger: SendLedger;
+  policy: FeedbackPolicy;
+}
+
+export interface SesFeedbackSummary {
+  received: number;
+  applied: number;
+  suppressed: number;
+  duplicates: number;
+  rejected: { index: number; error: string }[];
+}
+
+const LEDGER_FIELD = {
+  delivery: 'deliveredAt',
+  bounce: 'bouncedAt',
+  complaint: 'complainedAt',
+  open: 'openedAt',
+  click: 'clickedAt',
+  reject: 'rejectedAt',
+  delivery_delay: undefined,
+} as const;
+
+/**
+ * Primary course, per feedback event:
+ *  1. validate;
+ *  2. record the first delivery/open/click/bounce/complaint on the send-ledger entry (campaign statistics);
+ *  3. complaint or permanent bounce: suppress the customer at once; transient bounce: count, suppress at the
+ *     threshold; delivery resets the count. Each event id is remembered so a redelivery changes nothing.
+ */
+export async function applySesFeedback(deps: SesFeedbackDeps, events: readonly unknown[]): Promise<SesFeedbackSummary> {
+  const summary: SesFeedbackSummary = {
+    received: events.length,
+    applied: 0,
+    suppressed: 0,
+    duplicates: 0,
+    rejected: [],
+  };
+  for (const [index, raw] of events.entries()) {
+    const parsed = EmailFeedbackSchema.safeParse(raw);
+    if (!parsed.success) {
+      summary.rejected.push({ index, error: describeIssues(parsed.error) });
+      continue;
+    }
+    const f = parsed.data;
+    const field = LEDGER_FIELD[f.type];
+    if (field) {
+      await deps.ledger.recordFirst(
+        f.customerId,
+        ledgerKey(f.campaignId, f.episode, f.stepId),
+        field,
+        f.at,
+        f.bounceType,
+      );
+    }
+    const affectsCustomer = f.type === 'complaint' || f.type === 'bounce' || f.type === 'delivery';
+    if (!affectsCustomer) {
+      summary.applied += 1;
+      continue;
+    }
+    const marker = `fb:${f.messageId}:${f.type}`;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const customer = await deps.customers.get(f.customerId);
+      if (!customer) break;
+      if (customer.recentEventIds.includes(marker)) {
+        summary.duplicates += 1;
+        break;
+      }
+      let next = rememberEvent(customer, marker);
+      if (f.type === 'delivery') next = { ...next, softBounces: 0 };
+      else if (f.type === 'complaint')
+        next = { ...next, suppression: customer.suppression ?? { reason: 'complaint', at: f.at } };
+      else if (f.bounceType === 'Permanent')
+        next = { ...next, suppression: customer.suppression ?? { reason: 'bounce', at: f.at } };
+      else {
+        const softBounces = customer.softBounces + 1;
+        next = {
+          ...next,
+          softBounces,
+          suppression:
+            customer.suppression ??
+            (softBounces >= deps.policy.softBounceLimit ? { reason: 'bounce', at: f.at } : undefined),
+        };
+      }
+      if (await deps.customers.saveIfVersion(next, customer.version)) {
+        summary.applied += 1;
+        if (!customer.suppression && next.suppression) summary.suppressed += 1;
+        break;
+      }
+    }
+  }
+  return summary;
+}
