@@ -129,6 +129,7 @@ export interface WinbackOptions {
   runId: string;
   dryRun: boolean;
   maxSendRate: number;
+  unsubscribe?: { baseUrl: string; secret: string } | undefined;
 }
 
 export async function runWinback(
@@ -148,6 +149,7 @@ export async function runWinback(
       runId: options.runId,
       dryRun: options.dryRun,
       maxSendRate: options.maxSendRate,
+      ...(options.unsubscribe ? { unsubscribe: options.unsubscribe } : {}),
       onCandidate: () => {
         seen += 1;
         bar.setTotal(seen);

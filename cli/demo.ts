@@ -21,6 +21,7 @@ export interface DemoOptions {
   replayDays: number;
   stepDays: number;
   maxSendRate: number;
+  unsubscribe?: { baseUrl: string; secret: string } | undefined;
 }
 
 export interface DemoResult {
@@ -93,7 +94,14 @@ export async function runDemo(
     const winback = await runWinback(
       rt,
       email.sender,
-      { asOf: day, from: o.from, runId: `demo-${day.slice(0, 10)}`, dryRun: false, maxSendRate: o.maxSendRate },
+      {
+        asOf: day,
+        from: o.from,
+        runId: `demo-${day.slice(0, 10)}`,
+        dryRun: false,
+        maxSendRate: o.maxSendRate,
+        unsubscribe: o.unsubscribe,
+      },
       bars,
     );
     for (const [step, c] of Object.entries(winback.steps)) sentPerStep[step] = (sentPerStep[step] ?? 0) + c.sent;

@@ -5,6 +5,7 @@ import { endOfDay } from '../shared/domain/time.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { runCohorts, runFlag, runImport, runWinback } from './commands.ts';
 import { runDemo } from './demo.ts';
+import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
 import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
 import { progress } from './progress.ts';
 import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.ts';
@@ -105,11 +106,19 @@ program
     const g = globals();
     const rt = await openRuntime(g, !g.dynamodbEndpoint);
     const email = await openEmail(g);
+    const secret = await localUnsubscribeSecret(undefined);
+    const unsubscribe = await startLocalUnsubscribe(rt.stores.customers, secret);
     const log = (s: string) => {
       if (!g.json) process.stdout.write(`${s}\n`);
     };
     try {
-      const result = await runDemo(rt, email, o, bars(), log);
+      const result = await runDemo(
+        rt,
+        email,
+        { ...o, unsubscribe: { baseUrl: unsubscribe.endpoint, secret } },
+        bars(),
+        log,
+      );
       log(`Reports: ${result.cohorts.files.join(', ')}`);
       log(`Done in ${result.seconds} s.`);
       if (g.json) emit(result, '');
@@ -122,6 +131,7 @@ program
         log('Run with --keep-open to read the emails in the local SES inbox.');
       }
     } finally {
+      await unsubscribe.close();
       await email.close();
       await rt.close();
     }
@@ -228,11 +238,28 @@ program
   .addOption(
     new Option('--max-send-rate <n>', 'emails per second (your SES quota)').argParser(positiveNumber).default(14),
   )
-  .option('--keep-open', 'keep the embedded SES inbox running and print its URL')
+  .addOption(
+    new Option(
+      '--unsubscribe-url <url>',
+      'public one-click unsubscribe endpoint (the stack output); local: an embedded one',
+    ).env('CLIENTELE_UNSUBSCRIBE_URL'),
+  )
+  .option('--keep-open', 'keep the embedded SES inbox and unsubscribe endpoint running and print their URLs')
   .action(async (o) => {
     const g = globals();
+    // Every marketing email carries a working unsubscribe link: in AWS the deployed endpoint and its secret
+    // (CLIENTELE_UNSUBSCRIBE_SECRET), locally an embedded endpoint with a secret kept in the data directory.
+    const remoteSecret = process.env.CLIENTELE_UNSUBSCRIBE_SECRET;
+    if ((g.aws || o.unsubscribeUrl) && !o.dryRun && (!o.unsubscribeUrl || !remoteSecret)) {
+      throw new Error(
+        'sending needs --unsubscribe-url and CLIENTELE_UNSUBSCRIBE_SECRET (the deployed endpoint and its secret)',
+      );
+    }
     const rt = await openRuntime(g);
     const email = await openEmail(g);
+    const secret = remoteSecret ?? (await localUnsubscribeSecret(g.dynamodbEndpoint ? undefined : g.dataDir));
+    const local = o.unsubscribeUrl ? undefined : await startLocalUnsubscribe(rt.stores.customers, secret);
+    const baseUrl: string = o.unsubscribeUrl ?? (local?.endpoint as string);
     try {
       const summary = await runWinback(
         rt,
@@ -243,6 +270,7 @@ program
           runId: newRunId(),
           dryRun: Boolean(o.dryRun),
           maxSendRate: o.maxSendRate,
+          unsubscribe: { baseUrl, secret },
         },
         bars(),
       );
@@ -251,10 +279,13 @@ program
       );
       emit(summary, printWinback(summary) + samples.join(''));
       if (o.keepOpen && email.inboxUrl) {
-        process.stdout.write(`\nLocal SES inbox: ${email.inboxUrl}\nPress Ctrl+C to stop.\n`);
+        process.stdout.write(
+          `\nLocal SES inbox: ${email.inboxUrl}\nUnsubscribe endpoint: ${baseUrl}\nPress Ctrl+C to stop.\n`,
+        );
         await new Promise(() => undefined);
       }
     } finally {
+      await local?.close();
       await email.close();
       await rt.close();
     }

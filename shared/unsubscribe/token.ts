@@ -40,8 +40,10 @@ export function verifyUnsubscribeToken(
   if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
   const [, payload, signature] = parts as [string, string, string];
   if (!/^[A-Za-z0-9_-]+$/.test(payload) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return undefined;
-  const expected = mac(secret, `${VERSION}.${payload}`);
-  const given = Buffer.from(signature, 'base64url');
+  // Compare the canonical text, not decoded bytes: base64url decoders ignore the unused low bits of the last
+  // character, so decoding would accept several spellings of one MAC.
+  const expected = Buffer.from(mac(secret, `${VERSION}.${payload}`).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   const fields = Buffer.from(payload, 'base64url').toString('utf8').split('|');
   if (fields.length !== 3) return undefined;

@@ -11,11 +11,15 @@ const CDNOW = join(ROOT, 'data/cdnow/CDNOW_master.txt');
 
 let dir: string;
 const clientele = async (...args: string[]) => {
-  const { stdout } = await run(process.execPath, [join(ROOT, 'bin/clientele.js'), '--data-dir', join(dir, 'db'), ...args], {
-    cwd: dir,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [join(ROOT, 'bin/clientele.js'), '--data-dir', join(dir, 'db'), ...args],
+    {
+      cwd: dir,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return stdout;
 };
 
@@ -38,7 +42,9 @@ describe('the clientele CLI', () => {
     expect(again.import.alreadyImported).toBe(again.import.customers);
     expect(again.import.ordersApplied).toBe(0);
 
-    const cohorts = JSON.parse(await clientele('--json', 'cohorts', '--as-of', '1998-06-30', '--out', join(dir, 'out')));
+    const cohorts = JSON.parse(
+      await clientele('--json', 'cohorts', '--as-of', '1998-06-30', '--out', join(dir, 'out')),
+    );
     expect(cohorts.asOf).toBe('1998-06-30T23:59:59.999Z');
     expect(cohorts.cohorts[0].cohort).toBe('1997-01');
     expect(cohorts.cohorts.reduce((a: number, c: { size: number }) => a + c.size, 0)).toBe(imported.import.customers);
@@ -56,7 +62,16 @@ describe('the clientele CLI', () => {
 
   it('explains every command and option in --help', async () => {
     const help = await clientele('--help');
-    for (const word of ['demo', 'import', 'flag', 'cohorts', 'winback', '--dynamodb-endpoint', '--ses-endpoint', '--json']) {
+    for (const word of [
+      'demo',
+      'import',
+      'flag',
+      'cohorts',
+      'winback',
+      '--dynamodb-endpoint',
+      '--ses-endpoint',
+      '--json',
+    ]) {
       expect(help).toContain(word);
     }
     const winbackHelp = await clientele('winback', '--help');

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { endOfDay } from '../../shared/domain/time.ts';
+import { parseCdnow } from '../../shared/import/parse-files.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
-import { parseCdnow } from '../../shared/import/parse-files.ts';
 import { freshEnv, type LocalAws, startLocalAws } from '../helpers/local-aws.ts';
 
 const FILE = new URL('../../data/cdnow/CDNOW_master.txt', import.meta.url).pathname;
@@ -32,7 +32,10 @@ async function expectedFromRawFile() {
     const key = `${first.get(id)}|${date.slice(0, 4)}-${date.slice(4, 6)}`;
     revenue.set(key, (revenue.get(key) ?? 0) + Math.round(Number(dollars) * 100));
   }
-  const allMonths = Array.from({ length: 18 }, (_, k) => `${k < 12 ? 1997 : 1998}-${String((k % 12) + 1).padStart(2, '0')}`);
+  const allMonths = Array.from(
+    { length: 18 },
+    (_, k) => `${k < 12 ? 1997 : 1998}-${String((k % 12) + 1).padStart(2, '0')}`,
+  );
   const cohorts = new Map<string, { size: number; retained: number[]; revenue: number[] }>();
   for (const cohort of ['1997-01', '1997-02', '1997-03']) {
     const members = [...first].filter(([, m]) => m === cohort).map(([id]) => id);
@@ -55,7 +58,9 @@ afterAll(async () => {
 });
 
 describe('the real CDNOW data set', () => {
-  it('imports 23,570 customers and 69,659 orders and reproduces the cohort table computed from the raw file', { timeout: 600_000 }, async () => {
+  it('imports 23,570 customers and 69,659 orders and reproduces the cohort table computed from the raw file', {
+    timeout: 600_000,
+  }, async () => {
     const expected = await expectedFromRawFile();
     const env = await freshEnv(aws, 8);
     const parsed = await parseCdnow(FILE);
