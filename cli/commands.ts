@@ -130,6 +130,8 @@ export interface WinbackOptions {
   dryRun: boolean;
   maxSendRate: number;
   unsubscribe?: { baseUrl: string; secret: string } | undefined;
+  /** when the emails leave (quiet hours, frequency cap); the real clock unless simulating */
+  now: string;
 }
 
 export async function runWinback(
@@ -145,6 +147,8 @@ export async function runWinback(
     {
       asOf: options.asOf,
       config: rt.config.winback,
+      sending: rt.config.sending,
+      now: options.now,
       from: options.from,
       runId: options.runId,
       dryRun: options.dryRun,

@@ -101,6 +101,8 @@ export async function runDemo(
         dryRun: false,
         maxSendRate: o.maxSendRate,
         unsubscribe: o.unsubscribe,
+        // The simulated run sends at 15:00 UTC: inside the 09:00–20:00 window from New York to Berlin.
+        now: `${day.slice(0, 10)}T15:00:00.000Z`,
       },
       bars,
     );

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -90,7 +91,8 @@ export async function startDynamoDbLocal(port?: number, heapMb = 512): Promise<L
       '-port',
       String(chosen),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // DynamoDB Local writes a metadata file into its working directory: keep it out of the project.
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() },
   );
   const endpoint = `http://127.0.0.1:${chosen}`;
   let exited = false;

@@ -271,6 +271,7 @@ program
           dryRun: Boolean(o.dryRun),
           maxSendRate: o.maxSendRate,
           unsubscribe: { baseUrl, secret },
+          now: new Date().toISOString(),
         },
         bars(),
       );

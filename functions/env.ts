@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from '../shared/domain/common.ts';
 import { EngineConfigSchema } from '../shared/domain/config.ts';
 

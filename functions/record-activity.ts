@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { storesFromEnv } from './adapters.ts';
 import { EngineConfigEnv, parseEnv } from './env.ts';

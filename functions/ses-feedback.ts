@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { feedbackFromSesEvent } from '../shared/adapters/ses/ses-event.ts';
 import { applySesFeedback } from '../shared/jobs/ses-feedback.ts';
 import { storesFromEnv } from './adapters.ts';

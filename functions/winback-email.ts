@@ -22,6 +22,8 @@ export const handler = async (event: unknown, context: Context) => {
     {
       asOf,
       config: config.winback,
+      sending: config.sending,
+      now: new Date().toISOString(),
       from: env.SENDER_ADDRESS,
       runId: context.awsRequestId,
       dryRun,

@@ -27,6 +27,11 @@ export interface CustomerRepository {
    * storing `expectedVersion + 1`. Returns false when someone else wrote in between.
    */
   saveIfVersion(customer: Customer, expectedVersion: number | null): Promise<boolean>;
+  /**
+   * Reserves the customer's marketing-email slot: sets lastMarketingEmailAt = at (and bumps the version) only if the
+   * previous one is absent or not after `notAfter`. Atomic, so two campaigns cannot both pass the frequency cap.
+   */
+  reserveMarketingSlot(customerId: string, at: string, notAfter: string): Promise<boolean>;
   /** Bulk write for imports: batched, unprocessed items retried with backoff. */
   putMany(customers: readonly Customer[]): Promise<void>;
   /** One segment of a parallel full scan, page by page. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Customer } from './customer.ts';
 import { STAGES, type Stage, StageSchema } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';

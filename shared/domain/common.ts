@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ISO-8601 instant, normalised to `YYYY-MM-DDTHH:mm:ss.sssZ` so stored values sort lexicographically by time. */
 export const InstantSchema = z.iso

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FeedbackPolicySchema } from './email-feedback.ts';
 import { LifecyclePolicySchema } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';
+import { SendingPolicySchema } from './sending-policy.ts';
 import { WinbackConfigSchema } from './winback.ts';
 
 /** Engine configuration shared by the CLI, the Lambda handlers and the CDK app. */
@@ -11,6 +12,7 @@ export const EngineConfigSchema = z.object({
   policy: LifecyclePolicySchema.default(LifecyclePolicySchema.parse({})),
   winback: WinbackConfigSchema.default(WinbackConfigSchema.parse({})),
   feedback: FeedbackPolicySchema.default(FeedbackPolicySchema.parse({})),
+  sending: SendingPolicySchema.default(SendingPolicySchema.parse({})),
   /** Number of shards of the sparse win-back index; spreads dormant customers over partitions. */
   indexShards: z.number().int().min(1).max(100).default(8),
   /** Parallel scan segments for full passes (flag, cohorts). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from './common.ts';
 import { type LifecyclePolicy, type Stage, StageSchema, stageOf, transitionReason } from './lifecycle.ts';
 import { CurrencySchema, MinorUnitsSchema } from './money.ts';
@@ -62,6 +62,8 @@ export const CustomerSchema = z.object({
   suppression: SuppressionSchema.optional(),
   /** transient bounces since the last delivery; suppressed at the configured threshold */
   softBounces: z.number().int().nonnegative().default(0),
+  /** last marketing email reserved for this customer (any campaign): the frequency cap */
+  lastMarketingEmailAt: InstantSchema.optional(),
   recentEventIds: z.array(z.string()).default([]),
   /** Optimistic-concurrency counter: every write expects the version it read. */
   version: z.number().int().nonnegative().default(0),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema } from './common.ts';
 
 /** What SES tells us about a sent email, reduced to what the engine acts on (adapter-neutral). */

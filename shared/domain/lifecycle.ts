@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { daysBetween } from './time.ts';
 
 export const STAGES = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'dormant', 'lost'] as const;

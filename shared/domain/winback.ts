@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema } from './common.ts';
 import { type Customer, hasMarketingConsent } from './customer.ts';
 import { addDays, daysBetween } from './time.ts';
@@ -44,8 +44,12 @@ export const WinbackConfigSchema = z
   });
 export type WinbackConfig = z.infer<typeof WinbackConfigSchema>;
 
-/** released: SES refused for a transient reason; a later run may claim the step again. */
-export const LedgerStatusSchema = z.enum(['claimed', 'sent', 'failed', 'released']);
+/**
+ * claimed: owned by a run, SES not (yet) known to have accepted; sent; failed: SES refused for good;
+ * released: SES refused for a transient reason, or the frequency cap held it back: a later run may claim again;
+ * held_out: in the campaign's hold-out group, never emailed (the control for uplift).
+ */
+export const LedgerStatusSchema = z.enum(['claimed', 'sent', 'failed', 'released', 'held_out']);
 
 /**
  * One send-ledger entry per customer + campaign episode + step. It is claimed with a conditional write before

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from '../domain/common.ts';
 import {
   CdnowRowSchema,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from '../domain/common.ts';
 import { CurrencySchema, parseDecimalToMinor } from '../domain/money.ts';
 

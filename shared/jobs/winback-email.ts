@@ -1,5 +1,6 @@
 import { pacer, runConcurrently } from '../concurrency.ts';
 import type { Customer } from '../domain/customer.ts';
+import { isHeldOut, isWithinSendWindow, type SendingPolicy } from '../domain/sending-policy.ts';
 import { addDays } from '../domain/time.ts';
 import {
   episodeOf,
@@ -8,11 +9,13 @@ import {
   ledgerKey,
   nextWinbackStep,
   type WinbackConfig,
+  type WinbackStep,
   winbackIneligibility,
 } from '../domain/winback.ts';
-import { renderWinbackEmail } from '../email/render-winback-email.ts';
 import type { CustomerRepository, EmailSender, InvalidItem, SendLedger } from '../ports.ts';
-import { signUnsubscribeToken } from '../unsubscribe/token.ts';
+import { classifySendError, composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
+
+export { classifySendError };
 
 export interface WinbackDeps {
   customers: CustomerRepository;
@@ -21,8 +24,12 @@ export interface WinbackDeps {
 }
 
 export interface WinbackInput {
+  /** the run's date: which steps are due */
   asOf: string;
+  /** when the emails actually leave (quiet hours, frequency cap); defaults to `asOf` */
+  now?: string;
   config: WinbackConfig;
+  sending: SendingPolicy;
   from: string;
   runId: string;
   dryRun?: boolean;
@@ -32,14 +39,21 @@ export interface WinbackInput {
   /** rendered samples per step in a dry run */
   samplesPerStep?: number;
   /** One-click unsubscribe (RFC 8058): every email carries List-Unsubscribe headers and a footer link. */
-  unsubscribe?: { baseUrl: string; secret: string; mailto?: string | undefined };
+  unsubscribe?: UnsubscribeOptions;
   onCandidate?: () => void;
 }
 
 export interface StepCounts {
+  /** eligible customers whose next step this is */
   due: number;
   sent: number;
+  /** in the hold-out group: recorded, never emailed */
+  heldOut: number;
   failed: number;
+  /** outside the customer's local send window: left for a later run */
+  quietHours: number;
+  /** held back by the cross-campaign frequency cap: left for a later run */
+  capped: number;
   /** released for a later run after SES refused for a transient reason (throttling) */
   deferred: number;
   /** SES outcome unknown (timeout after the request left): left claimed for reconciliation, never resent */
@@ -59,20 +73,35 @@ export interface WinbackSummary {
   samples: { stepId: string; customerId: string; locale: string; subject: string; text: string; html: string }[];
 }
 
+const emptyCounts = (): StepCounts => ({
+  due: 0,
+  sent: 0,
+  heldOut: 0,
+  failed: 0,
+  quietHours: 0,
+  capped: 0,
+  deferred: 0,
+  unknownOutcome: 0,
+  alreadyClaimed: 0,
+});
+
 /**
  * Primary course:
- *  1. list customers in a dormancy episode from the sparse index (never a table scan);
- *  2. for each, read its ledger entries for the episode and pick the next due step (pure rule);
- *  3. claim the ledger entry customer+campaign+episode+step with a conditional write; only the winner sends;
- *  4. send through SES at no more than the maximum rate, then record the message id.
- * A dry run does steps 1–2 only, counts the audience per step and renders samples.
+ *  1. list customers in a dormancy episode from the sparse index (never a table scan); drop the ineligible
+ *     (no consent, no address, suppressed);
+ *  2. read their ledger entries for the episode in batches and pick each one's next due step (pure rule);
+ *  3. hold-out group: record the step as held out, never email;
+ *  4. outside the customer's local send window: leave it for a later run;
+ *  5. claim the ledger entry customer+campaign+episode+step with a conditional write (only the winner goes on),
+ *     then reserve the cross-campaign frequency-cap slot on the customer (release the claim if capped);
+ *  6. send through SES at no more than the maximum rate, then record the message id.
+ * A dry run does steps 1–4 only, counts the audience per step and renders samples.
  */
 export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Promise<WinbackSummary> {
-  const { config } = input;
+  const { config, sending } = input;
   const dryRun = input.dryRun ?? false;
-  const steps = Object.fromEntries(
-    config.steps.map((s) => [s.id, { due: 0, sent: 0, failed: 0, deferred: 0, unknownOutcome: 0, alreadyClaimed: 0 }]),
-  ) as Record<string, StepCounts>;
+  const now = input.now ?? input.asOf;
+  const steps = Object.fromEntries(config.steps.map((s) => [s.id, emptyCounts()])) as Record<string, StepCounts>;
   const summary: WinbackSummary = {
     asOf: input.asOf,
     campaignId: config.campaignId,
@@ -87,104 +116,96 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
   const lastOffset = config.steps.at(-1)?.offsetDays ?? 0;
   // Episodes older than the age limit plus the whole sequence (and a month of slack) cannot have a step due.
   const from = addDays(input.asOf, -(config.maxEpisodeAgeDays + lastOffset + 30));
-
   const skip = (reason: Ineligibility) => {
     summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
   };
 
   /** Ledger entries of the current episode for a page of customers, in one batched read. */
-  const sentSteps = async (customers: Customer[]) => {
+  const stepsTaken = async (customers: Customer[]) => {
     const keys = customers.flatMap((c) =>
       config.steps.map((s) => ({
         customerId: c.customerId,
         key: ledgerKey(config.campaignId, episodeOf(c) as string, s.id),
       })),
     );
-    const bySender = new Map<string, Map<string, string>>();
+    const byCustomer = new Map<string, Map<string, string>>();
     for (const e of await deps.ledger.getMany(keys)) {
       if (e.status === 'released') continue;
-      const map = bySender.get(e.customerId) ?? new Map<string, string>();
+      const map = byCustomer.get(e.customerId) ?? new Map<string, string>();
       map.set(e.stepId, e.runAsOf);
-      bySender.set(e.customerId, map);
+      byCustomer.set(e.customerId, map);
     }
-    return bySender;
+    return byCustomer;
   };
 
-  const handle = async (customer: Customer, sent: ReadonlyMap<string, string>) => {
+  const entryFor = (
+    customer: Customer,
+    episode: string,
+    step: WinbackStep,
+    status: LedgerEntry['status'],
+  ): LedgerEntry => ({
+    customerId: customer.customerId,
+    key: ledgerKey(config.campaignId, episode, step.id),
+    campaignId: config.campaignId,
+    episode,
+    stepId: step.id,
+    status,
+    claimedAt: now,
+    runAsOf: input.asOf,
+    runId: input.runId,
+  });
+
+  const handle = async (customer: Customer, taken: ReadonlyMap<string, string>) => {
     const episode = episodeOf(customer) as string;
-    const next = nextWinbackStep(customer, sent, input.asOf, config);
+    const next = nextWinbackStep(customer, taken, input.asOf, config);
     if ('skip' in next) return skip(next.skip);
     const counts = steps[next.step.id] as StepCounts;
     counts.due += 1;
-    const unsubscribeUrl = input.unsubscribe
-      ? `${input.unsubscribe.baseUrl}${input.unsubscribe.baseUrl.includes('?') ? '&' : '?'}t=${signUnsubscribeToken(
-          {
-            customerId: customer.customerId,
-            campaignId: config.campaignId,
-            issuedAt: Math.floor(Date.parse(input.asOf) / 1000),
-          },
-          input.unsubscribe.secret,
-        )}`
-      : undefined;
-    const rendered = renderWinbackEmail({
+    if (isHeldOut(customer.customerId, config.campaignId, sending)) {
+      if (dryRun || (await deps.ledger.claim(entryFor(customer, episode, next.step, 'held_out')))) counts.heldOut += 1;
+      else counts.alreadyClaimed += 1;
+      return;
+    }
+    if (!isWithinSendWindow(now, customer.timeZone, sending)) {
+      counts.quietHours += 1;
+      return;
+    }
+    const { email, rendered } = composeWinbackEmail(
       customer,
-      step: next.step,
+      next.step,
+      episode,
       config,
-      now: input.asOf,
-      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-    });
-    const headers = unsubscribeUrl
-      ? [
-          {
-            name: 'List-Unsubscribe',
-            value: [
-              `<${unsubscribeUrl}>`,
-              ...(input.unsubscribe?.mailto ? [`<mailto:${input.unsubscribe.mailto}?subject=unsubscribe>`] : []),
-            ].join(', '),
-          },
-          { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
-        ]
-      : undefined;
+      input.asOf,
+      input.from,
+      input.unsubscribe,
+    );
     if (dryRun) {
       if (summary.samples.filter((s) => s.stepId === next.step.id).length < (input.samplesPerStep ?? 1)) {
         summary.samples.push({ stepId: next.step.id, customerId: customer.customerId, ...rendered });
       }
       return;
     }
-    const key = ledgerKey(config.campaignId, episode, next.step.id);
-    const entry: LedgerEntry = {
-      customerId: customer.customerId,
-      key,
-      campaignId: config.campaignId,
-      episode,
-      stepId: next.step.id,
-      status: 'claimed',
-      claimedAt: new Date().toISOString(),
-      runAsOf: input.asOf,
-      runId: input.runId,
-    };
+    const entry = entryFor(customer, episode, next.step, 'claimed');
     if (!(await deps.ledger.claim(entry))) {
       counts.alreadyClaimed += 1;
       return;
     }
+    if (sending.frequencyCapDays > 0) {
+      const reserved = await deps.customers.reserveMarketingSlot(
+        customer.customerId,
+        now,
+        addDays(now, -sending.frequencyCapDays),
+      );
+      if (!reserved) {
+        counts.capped += 1;
+        await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: 'frequency cap' });
+        return;
+      }
+    }
     await wait();
     try {
-      const { messageId } = await deps.email.send({
-        to: customer.email as string,
-        from: input.from,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        ...(headers ? { headers } : {}),
-        // SES tag values allow only [A-Za-z0-9_-]: the customer id travels base64url-encoded, losslessly.
-        tags: {
-          campaign: config.campaignId,
-          episode,
-          step: next.step.id,
-          customer: Buffer.from(customer.customerId).toString('base64url'),
-        },
-      });
-      await deps.ledger.complete(customer.customerId, key, {
+      const { messageId } = await deps.email.send(email);
+      await deps.ledger.complete(customer.customerId, entry.key, {
         status: 'sent',
         sentAt: new Date().toISOString(),
         messageId,
@@ -195,16 +216,16 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
       const message = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : 'unknown error';
       if (outcome === 'unknown') {
         counts.unknownOutcome += 1;
-        await deps.ledger.complete(customer.customerId, key, {
+        await deps.ledger.complete(customer.customerId, entry.key, {
           status: 'claimed',
           error: `outcome unknown: ${message}`,
         });
       } else if (outcome === 'transient') {
         counts.deferred += 1;
-        await deps.ledger.complete(customer.customerId, key, { status: 'released', error: message });
+        await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: message });
       } else {
         counts.failed += 1;
-        await deps.ledger.complete(customer.customerId, key, { status: 'failed', error: message });
+        await deps.ledger.complete(customer.customerId, entry.key, { status: 'failed', error: message });
       }
     }
   };
@@ -219,22 +240,8 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
       if (reason) skip(reason);
       else eligible.push(customer);
     }
-    const sent = await sentSteps(eligible);
-    await runConcurrently(eligible, input.sendConcurrency ?? 4, (c) => handle(c, sent.get(c.customerId) ?? new Map()));
+    const taken = await stepsTaken(eligible);
+    await runConcurrently(eligible, input.sendConcurrency ?? 4, (c) => handle(c, taken.get(c.customerId) ?? new Map()));
   }
   return summary;
-}
-
-/**
- * An SES error response means SES did not accept the email: throttling and server errors may be retried by a
- * later run; other refusals are final. No response at all (timeout, reset) means the outcome is unknown.
- */
-export function classifySendError(error: unknown): 'transient' | 'permanent' | 'unknown' {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  if (status === undefined) return 'unknown';
-  if (status === 429 || status >= 500 || e.name === 'TooManyRequestsException' || e.name === 'LimitExceededException') {
-    return 'transient';
-  }
-  return 'permanent';
 }

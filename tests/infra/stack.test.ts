@@ -44,6 +44,7 @@ const PROD_INPUT = {
   senderAddress: 'news@example.com',
   sesIdentity: 'example.com',
   reportsAccessLogs: true,
+  schedules: { winbackEnabled: false },
 };
 
 interface Built {
@@ -119,7 +120,8 @@ describe('deployment configuration', () => {
         timeZone: 'UTC',
         flagDormant: 'cron(0 2 * * ? *)',
         churnCohorts: 'cron(0 6 ? * MON *)',
-        winback: 'cron(0 10 * * ? *)',
+        winback: 'cron(5 * * * ? *)',
+        winbackEnabled: true,
       },
       logRetentionDays: 30,
       reportRetentionDays: 365,
@@ -449,7 +451,7 @@ describe('triggers', () => {
     return [
       { job: flagDormant, expression: 'cron(30 1 * * ? *)' },
       { job: churnCohorts, expression: 'cron(0 6 ? * MON *)' },
-      { job: winbackEmail, expression: 'cron(0 10 * * ? *)' },
+      { job: winbackEmail, expression: 'cron(5 * * * ? *)' },
     ];
   };
 
@@ -471,6 +473,23 @@ describe('triggers', () => {
       ScheduleExpression: 'cron(0 2 * * ? *)',
       ScheduleExpressionTimezone: 'UTC',
     });
+  });
+
+  it('enables every schedule, except winback when schedules.winbackEnabled is false', () => {
+    const states = (t: Template) =>
+      Object.values(t.findResources('AWS::Scheduler::Schedule'))
+        .map((s) => `${s.Properties.Description}:${s.Properties.State}`)
+        .sort();
+    expect(states(dev.jobs)).toEqual([
+      'clientele churn-cohorts:ENABLED',
+      'clientele flag-dormant:ENABLED',
+      'clientele winback-email:ENABLED',
+    ]);
+    expect(states(prod.jobs)).toEqual([
+      'clientele churn-cohorts:ENABLED',
+      'clientele flag-dormant:ENABLED',
+      'clientele winback-email:DISABLED',
+    ]);
   });
 
   it('retries schedules twice within an hour, then uses an encrypted TLS-only dead-letter queue', () => {

@@ -53,10 +53,22 @@ async function seeded(customers = 400): Promise<{ env: TestEnv; base: ReturnType
 const flag = (env: TestEnv, asOf: string, dryRun = false) =>
   flagDormant({ customers: env.stores.customers }, { asOf, policy: config.policy, segments: 3, dryRun });
 
+// These tests are about the pipeline, not hold-outs: everyone eligible is treated. Runs send at 15:00 UTC,
+// inside the 09:00–20:00 local window for every time zone of the synthetic base.
+const sending = { ...config.sending, holdoutPercent: 0 };
 const winback = (env: TestEnv, asOf: string, runId: string, dryRun = false) =>
   winbackEmail(
     { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
-    { asOf, config: config.winback, from: FROM, runId, dryRun, maxSendRate: 500 },
+    {
+      asOf,
+      now: `${asOf.slice(0, 10)}T15:00:00.000Z`,
+      config: config.winback,
+      sending,
+      from: FROM,
+      runId,
+      dryRun,
+      maxSendRate: 500,
+    },
   );
 
 const allCustomers = (env: TestEnv) => collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }));

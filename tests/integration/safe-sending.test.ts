@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { feedbackFromSesEvent } from '../../shared/adapters/ses/ses-event.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
+import { isHeldOut } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
@@ -34,7 +35,7 @@ beforeEach(async () => {
 });
 
 /** Customers who bought 100 days ago with consent: dormant now, due for "we miss you". */
-async function dormantCustomers(ids: string[]): Promise<TestEnv> {
+async function dormantCustomers(ids: string[], timeZone = (_id: string) => 'Europe/Paris'): Promise<TestEnv> {
   const env = await freshEnv(aws);
   const at = addDays(AS_OF, -100);
   const events = ids.flatMap((id) => [
@@ -46,6 +47,7 @@ async function dormantCustomers(ids: string[]): Promise<TestEnv> {
       email: `${id}@example.com`,
       name: 'Ana',
       locale: 'fr',
+      timeZone: timeZone(id),
       marketingConsent: true,
     },
     {
@@ -71,7 +73,9 @@ const send = (env: TestEnv, asOf = AS_OF) =>
     { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
     {
       asOf,
+      now: `${asOf.slice(0, 10)}T12:00:00.000Z`,
       config: config.winback,
+      sending: { ...config.sending, holdoutPercent: 0 },
       from: 'shop@example.com',
       runId: 'r',
       maxSendRate: 200,
@@ -200,5 +204,56 @@ describe('safe sending', () => {
       feedbackFromSesEvent({ eventType: 'Bounce', mail: { messageId: 'x', timestamp: AS_OF, tags: {} } }),
     ).toHaveProperty('ignored');
     expect(feedbackFromSesEvent('garbage')).toHaveProperty('ignored');
+  });
+
+  it('holds out a stable share, waits for the local send window, and respects the frequency cap', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `h${i}`);
+    const tokyo = (id: string) => Number(id.slice(1)) % 2 === 0;
+    const env = await dormantCustomers(ids, (id) => (tokyo(id) ? 'Asia/Tokyo' : 'Europe/Berlin'));
+    // "capped" got another campaign's email two days ago.
+    const capped = 'h1';
+    expect(await env.stores.customers.reserveMarketingSlot(capped, addDays(AS_OF, -2), addDays(AS_OF, -9))).toBe(true);
+    const policy = config.sending; // defaults: 10% hold-out, 09:00–20:00 local, 1 email per 7 days
+    const run = (asOf: string, now: string) =>
+      winbackEmail(
+        { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
+        { asOf, now, config: config.winback, sending: policy, from: 'shop@example.com', runId: now, maxSendRate: 200 },
+      );
+    const heldOut = ids.filter((id) => isHeldOut(id, 'winback', policy));
+    const treated = ids.filter((id) => !heldOut.includes(id));
+    expect(heldOut.length).toBeGreaterThan(0);
+
+    // 12:00 UTC: 14:00 in Berlin, 21:00 in Tokyo.
+    const noon = await run(AS_OF, '2026-06-30T12:00:00.000Z');
+    const step = noon.steps['miss-you'];
+    expect(step?.heldOut).toBe(heldOut.length);
+    expect(step?.quietHours).toBe(treated.filter(tokyo).length);
+    expect(step?.capped).toBe(treated.includes(capped) ? 1 : 0);
+    const berlin = treated.filter((id) => !tokyo(id) && id !== capped);
+    expect((await sentEmails(aws)).map((m) => m.destination.to[0]).sort()).toEqual(
+      berlin.map((id) => `${id}@example.com`).sort(),
+    );
+    const ledger = await collect(env.stores.ledger.scanAll());
+    expect(
+      ledger
+        .filter((e) => e.status === 'held_out')
+        .map((e) => e.customerId)
+        .sort(),
+    ).toEqual([...heldOut].sort());
+
+    // Next morning 02:00 UTC = 11:00 in Tokyo: the deferred Tokyo sends go out; the capped customer still waits.
+    await clearEmails(aws);
+    const morning = await run(endOfDay('2026-07-01'), '2026-07-01T02:00:00.000Z');
+    expect(morning.steps['miss-you']?.sent).toBe(treated.filter(tokyo).length);
+    expect(morning.steps['miss-you']?.heldOut).toBe(0); // hold-outs are recorded once, like sends
+    // Seven days after the other campaign's email, the cap has passed for "capped".
+    await clearEmails(aws);
+    const later = await run(endOfDay('2026-07-06'), '2026-07-06T12:00:00.000Z');
+    if (treated.includes(capped)) {
+      expect(later.steps['miss-you']?.sent).toBe(1);
+      expect((await sentEmails(aws)).map((m) => m.destination.to[0])).toEqual([`${capped}@example.com`]);
+    }
+    const all = await collect(env.stores.ledger.scanAll());
+    expect(all.filter((e) => e.status === 'sent')).toHaveLength(treated.length);
   });
 });

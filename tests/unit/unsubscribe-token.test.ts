@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { prng } from '../../shared/seed/synthetic-base.ts';
 import { signUnsubscribeToken, verifyUnsubscribeToken } from '../../shared/unsubscribe/token.ts';
 
-const SECRET = 'k'.repeat(16) + 'x'.repeat(16) + 'secret-for-tests';
+const SECRET = `${'k'.repeat(16)}${'x'.repeat(16)}secret-for-tests`;
 const OTHER_SECRET = 'o'.repeat(40);
 const NOW = 1_790_000_000;
 const valid = signUnsubscribeToken({ customerId: 'c000123', campaignId: 'winback', issuedAt: NOW - 3600 }, SECRET);

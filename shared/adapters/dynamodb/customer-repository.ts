@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
 import { type Customer, CustomerSchema } from '../../domain/customer.ts';
 import { shardOf } from '../../domain/shard.ts';
@@ -74,6 +81,25 @@ export function dynamoCustomers(
                   ExpressionAttributeNames: { '#v': 'version' },
                   ExpressionAttributeValues: { ':v': expectedVersion },
                 }),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async reserveMarketingSlot(customerId, at, notAfter) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId },
+            UpdateExpression: 'SET lastMarketingEmailAt = :at, #v = #v + :one',
+            ConditionExpression:
+              'attribute_exists(customerId) AND (attribute_not_exists(lastMarketingEmailAt) OR lastMarketingEmailAt <= :cutoff)',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':at': at, ':cutoff': notAfter, ':one': 1 },
           }),
         );
         return true;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from '../../domain/common.ts';
 import type { EmailFeedback } from '../../domain/email-feedback.ts';
 

@@ -1,0 +1,146 @@
+import { Aws, type CfnResource, Duration, type RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, type IConstruct } from 'constructs';
+import type { ClienteleTables } from './data.ts';
+import type { JobFunction } from './job-function.ts';
+
+/** What every job construct receives from the stack. */
+export interface JobCommonProps {
+  readonly stageName: string;
+  readonly tables: ClienteleTables;
+  /** `ENGINE_CONFIG`: the validated engine configuration as JSON. */
+  readonly engineConfigJson: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/** A job started by something other than a person: it has a function and a dead-letter queue. */
+export interface MonitoredJob {
+  readonly job: JobFunction;
+  /** Receives failed trigger deliveries and failed asynchronous invocations; alarmed on. */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+/** The variables every DynamoDB-using handler parses (functions/env.ts TablesEnv + EngineConfigEnv). */
+export function baseEnvironment(props: JobCommonProps): Record<string, string> {
+  return {
+    CUSTOMERS_TABLE: props.tables.customers.tableName,
+    ORDERS_TABLE: props.tables.orders.tableName,
+    LEDGER_TABLE: props.tables.ledger.tableName,
+    SNAPSHOTS_TABLE: props.tables.snapshots.tableName,
+    ENGINE_CONFIG: props.engineConfigJson,
+  };
+}
+
+/** The CloudFormation logical ID of an L2 construct's main resource (as cdk-nag prints it in finding IDs). */
+export function logicalIdOf(construct: IConstruct): string {
+  const resource = construct.node.defaultChild as CfnResource | undefined;
+  if (!resource) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(resource).resolve(resource.logicalId) as string;
+}
+
+/** Item and query reads. No stream actions, no DescribeTable: the handlers need neither. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+/** Item writes. No DeleteItem: no job deletes items (TTL expires ledger entries). */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * Allows `actions` on one table (and on the named indexes only, never `index/*`), as an identity policy of the
+ * grantee. Used instead of `table.grantReadWriteData()` so each job gets exactly the operations it performs.
+ */
+export function grantTable(
+  grantee: iam.IGrantable,
+  table: dynamodb.ITable,
+  actions: string[],
+  indexNames: string[] = [],
+): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)],
+  });
+}
+
+/**
+ * Dead-letter queue of one job: SQS-managed encryption (EventBridge and Scheduler can deliver to it without a
+ * KMS key policy), TLS-only access, 14 days to look at and redrive the failed events.
+ */
+export class JobDeadLetterQueue extends sqs.Queue {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue (of a schedule or rule target and of async invocations).',
+    });
+  }
+}
+
+export interface JobScheduleProps {
+  readonly function: lambda.IFunction;
+  /** `cron(...)` or `rate(...)`, evaluated in `timeZone`. */
+  readonly expression: string;
+  /** IANA time zone. */
+  readonly timeZone: string;
+  readonly group: scheduler.IScheduleGroup;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly description: string;
+  /**
+   * Whether the schedule fires.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/**
+ * An EventBridge Scheduler schedule invoking a job with `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`,
+ * so a late or retried run still computes "as of" the planned time. Retries twice within an hour, then the
+ * event goes to the job's dead-letter queue.
+ */
+export class JobSchedule extends Construct {
+  readonly schedule: scheduler.Schedule;
+  /** The role Scheduler assumes; it may only invoke this job's function and send to its dead-letter queue. */
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: JobScheduleProps) {
+    super(scope, id);
+    // One role per schedule (instead of the shared role the target creates at stack level), trusted only by
+    // Scheduler acting for this account and this schedule group (confused-deputy protection).
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': props.group.scheduleGroupArn },
+        },
+      }),
+      description: props.description,
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: props.description,
+      enabled: props.enabled ?? true,
+      scheduleGroup: props.group,
+      schedule: scheduler.ScheduleExpression.expression(props.expression, TimeZone.of(props.timeZone)),
+      target: new LambdaInvoke(props.function, {
+        role: this.role,
+        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue: props.deadLetterQueue,
+      }),
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.function)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction granted by function.grantInvoke(): the function ARN plus its qualified ARNs ' +
+        '(versions and aliases) of this one function only.',
+    });
+  }
+}

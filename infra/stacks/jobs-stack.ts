@@ -1,0 +1,121 @@
+import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
+import type { DeploymentConfig } from '../config.ts';
+import { ChurnCohortsJob } from '../constructs/churn-cohorts-job.ts';
+import type { JobCommonProps } from '../constructs/common.ts';
+import type { ClienteleData } from '../constructs/data.ts';
+import { EmailSending } from '../constructs/email-sending.ts';
+import { FlagDormantJob } from '../constructs/flag-dormant-job.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
+import { RecordActivityJob } from '../constructs/record-activity-job.ts';
+import { SesFeedbackJob } from '../constructs/ses-feedback-job.ts';
+import { UnsubscribeEndpoint } from '../constructs/unsubscribe-endpoint.ts';
+import { WinbackEmailJob } from '../constructs/winback-email-job.ts';
+
+export interface ClienteleJobsStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+  /** The stateful resources (from the data stack). */
+  readonly data: ClienteleData;
+}
+
+/** Stateless resources: functions and their triggers, the event bus, SES configuration set, alarms, dashboard. */
+export class ClienteleJobsStack extends Stack {
+  readonly eventBus: events.EventBus;
+  readonly flagDormant: FlagDormantJob;
+  readonly churnCohorts: ChurnCohortsJob;
+  readonly winbackEmail: WinbackEmailJob;
+  readonly recordActivity: RecordActivityJob;
+  readonly sesFeedback: SesFeedbackJob;
+  readonly unsubscribe: UnsubscribeEndpoint;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: ClienteleJobsStackProps) {
+    super(scope, id, {
+      description: `clientele ${props.config.stageName}: retention jobs, schedules, events, SES, alarms`,
+      ...props,
+    });
+    const { config, data } = props;
+    const stage = config.stageName;
+
+    const common: JobCommonProps = {
+      stageName: stage,
+      tables: data.tables,
+      engineConfigJson: JSON.stringify(config.engine),
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+
+    this.eventBus = new events.EventBus(this, 'EventBus', {
+      eventBusName: `clientele-${stage}`,
+      description: `clientele ${stage}: customer events (sign-ups, orders, consent changes)`,
+    });
+    const scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: `clientele-${stage}`,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const email = new EmailSending(this, 'Email', { configurationSetName: config.sesConfigurationSetName });
+    const configurationSetName = email.configurationSet.configurationSetName;
+    const scheduled = { ...common, timeZone: config.schedules.timeZone, scheduleGroup };
+
+    this.unsubscribe = new UnsubscribeEndpoint(this, 'Unsubscribe', {
+      ...common,
+      unsubscribeSecret: data.unsubscribeSecret,
+    });
+    this.flagDormant = new FlagDormantJob(this, 'FlagDormant', {
+      ...scheduled,
+      expression: config.schedules.flagDormant,
+    });
+    this.churnCohorts = new ChurnCohortsJob(this, 'ChurnCohorts', {
+      ...scheduled,
+      expression: config.schedules.churnCohorts,
+      reportsBucket: data.reportsBucket,
+      reportsWriterPolicy: data.reportsWriterPolicy,
+    });
+    this.winbackEmail = new WinbackEmailJob(this, 'WinbackEmail', {
+      ...scheduled,
+      expression: config.schedules.winback,
+      scheduleEnabled: config.schedules.winbackEnabled,
+      senderAddress: config.senderAddress,
+      sesIdentity: config.sesIdentity,
+      configurationSetName,
+      maxSendRate: config.maxSendRate,
+      unsubscribeBaseUrl: this.unsubscribe.functionUrl.url,
+      unsubscribeSecret: data.unsubscribeSecret,
+    });
+    this.recordActivity = new RecordActivityJob(this, 'RecordActivity', {
+      ...common,
+      eventBus: this.eventBus,
+      eventSource: config.eventSource,
+    });
+    this.sesFeedback = new SesFeedbackJob(this, 'SesFeedback', { ...common, configurationSetName });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stageName: stage,
+      jobs: [
+        this.flagDormant,
+        this.churnCohorts,
+        this.winbackEmail,
+        this.recordActivity,
+        this.sesFeedback,
+        this.unsubscribe,
+      ],
+      flagDormant: this.flagDormant.job,
+      winback: this.winbackEmail.job,
+      winbackSteps: config.engine.winback.steps.map((s) => s.id),
+      alarmEmail: config.alarmEmail,
+      production: config.production,
+    });
+
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'UnsubscribeUrl', { value: this.unsubscribe.functionUrl.url });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'WinbackFunctionName', { value: this.winbackEmail.job.function.functionName });
+    new CfnOutput(this, 'SesConfigurationSetName', { value: configurationSetName });
+  }
+}

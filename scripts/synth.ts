@@ -1,0 +1,178 @@
+/**
+ * Offline synth check: `npm run synth [-- -c configFile=my-config.json]`.
+ *
+ *  1. runs `cdk synth` (the same app and cdk.json as `cdk deploy`) without network access or an AWS account;
+ *     cdk-nag runs as a policy-validation plugin, so any unacknowledged finding fails this step;
+ *  2. reads the validation report and fails on any violation;
+ *  3. prints each function's bundle size (the minified index.mjs) and fails above 250 KB;
+ *  4. loads every bundle once in Node with placeholder environment variables, so a broken ESM bundle (missing
+ *     export, require() of a built-in, zod member missing from infra/bundling/zod.js) fails here, not in Lambda.
+ *
+ * Without a configFile/clientele context argument, infra/config.example.json is used.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const OUT_DIR = join(ROOT, 'cdk.out');
+const MAX_BUNDLE_BYTES = 250 * 1024;
+const OFFLINE_ENV = {
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+  // No instance-metadata credential lookups (they would wait for a timeout offline).
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+interface Bundle {
+  stack: string;
+  functionName: string;
+  file: string;
+  bytes: number;
+}
+
+function fail(message: string): never {
+  console.error(`\n✗ ${message}`);
+  process.exit(1);
+}
+
+function runCdkSynth(extraArgs: string[]): void {
+  const hasConfig = extraArgs.some((a) => /^(configFile|clientele)=/.test(a));
+  const args = [
+    'cdk',
+    'synth',
+    '--quiet',
+    '--output',
+    OUT_DIR,
+    ...(hasConfig ? [] : ['-c', 'configFile=infra/config.example.json']),
+    ...extraArgs,
+  ];
+  console.log(`$ npx ${args.join(' ')}`);
+  const result = spawnSync('npx', ['--no-install', ...args], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...OFFLINE_ENV },
+  });
+  if (result.error) fail(`could not run the CDK CLI: ${result.error.message}`);
+  if (result.status !== 0) fail(`cdk synth failed (exit ${result.status}); see the output above`);
+}
+
+function checkValidationReport(): void {
+  const path = join(OUT_DIR, 'validation-report.json');
+  if (!existsSync(path)) {
+    console.log('cdk-nag: no validation report written (no findings)');
+    return;
+  }
+  const report = JSON.parse(readFileSync(path, 'utf8')) as {
+    pluginReports?: { summary?: { pluginName?: string; status?: string }; violations?: { ruleName: string }[] }[];
+  };
+  const violations = (report.pluginReports ?? []).flatMap((p) =>
+    (p.violations ?? []).map((v) => `${p.summary?.pluginName ?? 'plugin'}: ${v.ruleName}`),
+  );
+  const failed = (report.pluginReports ?? []).filter((p) => p.summary?.status === 'failure');
+  if (violations.length > 0 || failed.length > 0) {
+    fail(`policy validation (cdk-nag) reported ${violations.length} violation(s):\n  ${violations.join('\n  ')}`);
+  }
+  console.log('cdk-nag (AwsSolutions): 0 unacknowledged findings');
+}
+
+function collectBundles(): Bundle[] {
+  const manifest = JSON.parse(readFileSync(join(OUT_DIR, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  };
+  const bundles: Bundle[] = [];
+  for (const [stack, artifact] of Object.entries(manifest.artifacts)) {
+    const templateFile = artifact.type === 'aws:cloudformation:stack' ? artifact.properties?.templateFile : undefined;
+    if (!templateFile) continue;
+    const template = JSON.parse(readFileSync(join(OUT_DIR, templateFile), 'utf8')) as {
+      Resources: Record<string, CfnResource>;
+    };
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (typeof assetPath !== 'string') fail(`${stack}/${logicalId}: no aws:asset:path metadata`);
+      const file = join(OUT_DIR, assetPath, 'index.mjs');
+      if (!existsSync(file)) fail(`${stack}/${logicalId}: ${relative(ROOT, file)} missing (is the bundle ESM?)`);
+      const name = resource.Properties?.FunctionName;
+      bundles.push({
+        stack,
+        functionName: typeof name === 'string' ? name : logicalId,
+        file,
+        bytes: statSync(file).size,
+      });
+    }
+  }
+  if (bundles.length === 0) fail('no Lambda functions found in cdk.out');
+  return bundles;
+}
+
+/** Imports a bundle in a child Node process with placeholder configuration (no AWS call succeeds). */
+function smokeLoad(bundle: Bundle): string | undefined {
+  const env = {
+    ...process.env,
+    CUSTOMERS_TABLE: 'smoke-customers',
+    ORDERS_TABLE: 'smoke-orders',
+    LEDGER_TABLE: 'smoke-ledger',
+    SNAPSHOTS_TABLE: 'smoke-snapshots',
+    ENGINE_CONFIG: '{}',
+    REPORTS_BUCKET: 'smoke-reports',
+    SENDER_ADDRESS: 'smoke@example.com',
+    SES_CONFIGURATION_SET: 'smoke',
+    MAX_SEND_RATE: '1',
+    UNSUBSCRIBE_BASE_URL: 'https://smoke.example.com/',
+    UNSUBSCRIBE_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:smoke',
+    POWERTOOLS_SERVICE_NAME: 'smoke',
+    POWERTOOLS_METRICS_NAMESPACE: 'smoke',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'smoke',
+    AWS_SECRET_ACCESS_KEY: 'smoke',
+    // A handler that calls AWS while loading gets "connection refused" at once instead of waiting on the network.
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    ...OFFLINE_ENV,
+  };
+  const script = `const m = await import(${JSON.stringify(`file://${bundle.file}`)});
+if (typeof m.handler !== 'function') throw new Error('no exported handler function');`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  if (result.status === 0) return undefined;
+  const output = `${result.stderr}${result.stdout}`;
+  // Reaching the network means the module loaded and linked; only offline, the call itself cannot succeed.
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|connect ETIMEDOUT/.test(output)) return undefined;
+  // Node prints the failing source line first; in a minified bundle that is one huge line, so show the error.
+  const lines = output
+    .trim()
+    .split('\n')
+    .map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line));
+  const first = lines.findIndex((line) => /^\s*[A-Za-z]*Error\b/.test(line));
+  return (first >= 0 ? lines.slice(first, first + 3) : lines.slice(-3)).join('\n') || `exit ${result.status}`;
+}
+
+runCdkSynth(process.argv.slice(2));
+checkValidationReport();
+
+const bundles = collectBundles();
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+console.log(`\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}):`);
+const width = Math.max(...bundles.map((b) => b.functionName.length));
+const problems: string[] = [];
+for (const bundle of bundles.sort((a, b) => a.functionName.localeCompare(b.functionName))) {
+  const over = bundle.bytes > MAX_BUNDLE_BYTES;
+  const loadError = smokeLoad(bundle);
+  const status = over ? 'TOO LARGE' : loadError ? 'LOAD FAILED' : 'ok';
+  console.log(
+    `  ${bundle.functionName.padEnd(width)}  ${kb(bundle.bytes).padStart(9)}  ${status}  ${relative(ROOT, bundle.file)}`,
+  );
+  if (over) problems.push(`${bundle.functionName} is ${kb(bundle.bytes)} (> ${kb(MAX_BUNDLE_BYTES)})`);
+  if (loadError) problems.push(`${bundle.functionName} does not load:\n${loadError}`);
+}
+if (problems.length > 0) fail(problems.join('\n'));
+console.log(`\n✓ synth ok: ${bundles.length} functions, templates in ${relative(ROOT, OUT_DIR)}/`);

@@ -1,0 +1,45 @@
+import * as z from 'zod';
+import { shardOf } from './shard.ts';
+
+/** Rules that protect recipients across every campaign. */
+export const SendingPolicySchema = z.object({
+  /** At most one marketing email per customer in this many days, across all campaigns (0 = no cap). */
+  frequencyCapDays: z.number().int().min(0).max(365).default(7),
+  /** Local send window [startHour, endHour) in the customer's own time zone; outside it sends wait for a later run. */
+  quietHours: z
+    .object({ startHour: z.number().int().min(0).max(23), endHour: z.number().int().min(1).max(24) })
+    .refine((w) => w.startHour < w.endHour, { message: 'startHour must be before endHour', path: ['endHour'] })
+    .nullable()
+    .default({ startHour: 9, endHour: 20 }),
+  /** Share of eligible customers per campaign held out (never emailed) to measure uplift. */
+  holdoutPercent: z.number().min(0).max(50).default(10),
+  /** A purchase within this many days after a send (or hold-out) counts as a reactivation. */
+  attributionDays: z.number().int().min(1).max(365).default(30),
+});
+export type SendingPolicy = z.infer<typeof SendingPolicySchema>;
+
+const hourFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The hour (0–23) of `at` on the wall clock of `timeZone`. */
+export function localHour(at: string, timeZone: string): number {
+  let format = hourFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
+    hourFormatters.set(timeZone, format);
+  }
+  return Number(format.format(new Date(at)));
+}
+
+export function isWithinSendWindow(at: string, timeZone: string, policy: SendingPolicy): boolean {
+  if (!policy.quietHours) return true;
+  const hour = localHour(at, timeZone);
+  return hour >= policy.quietHours.startHour && hour < policy.quietHours.endHour;
+}
+
+/**
+ * Deterministic hold-out: a stable hash of campaign and customer, so the same customer is always in the same group
+ * for a campaign, on every run and every machine.
+ */
+export function isHeldOut(customerId: string, campaignId: string, policy: SendingPolicy): boolean {
+  return shardOf(`${campaignId}:${customerId}`, 10_000) < Math.round(policy.holdoutPercent * 100);
+}

@@ -1,0 +1,88 @@
+import type { Customer } from '../domain/customer.ts';
+import type { WinbackConfig, WinbackStep } from '../domain/winback.ts';
+import { type RenderedEmail, renderWinbackEmail } from '../email/render-winback-email.ts';
+import type { OutgoingEmail } from '../ports.ts';
+import { signUnsubscribeToken } from '../unsubscribe/token.ts';
+
+export interface UnsubscribeOptions {
+  /** the public endpoint, e.g. the Lambda function URL */
+  baseUrl: string;
+  secret: string;
+  mailto?: string | undefined;
+}
+
+/**
+ * The email for one customer and step: rendered parts, RFC 8058 one-click headers (List-Unsubscribe with the
+ * signed https URL, plus mailto if configured, and List-Unsubscribe-Post), and SES tags that let feedback events
+ * find the ledger entry. Tag values allow only [A-Za-z0-9_-], so the customer id travels base64url-encoded.
+ */
+export function composeWinbackEmail(
+  customer: Customer,
+  step: WinbackStep,
+  episode: string,
+  config: WinbackConfig,
+  asOf: string,
+  from: string,
+  unsubscribe: UnsubscribeOptions | undefined,
+): { email: OutgoingEmail; rendered: RenderedEmail } {
+  const unsubscribeUrl = unsubscribe
+    ? `${unsubscribe.baseUrl}${unsubscribe.baseUrl.includes('?') ? '&' : '?'}t=${signUnsubscribeToken(
+        {
+          customerId: customer.customerId,
+          campaignId: config.campaignId,
+          issuedAt: Math.floor(Date.parse(asOf) / 1000),
+        },
+        unsubscribe.secret,
+      )}`
+    : undefined;
+  const rendered = renderWinbackEmail({
+    customer,
+    step,
+    config,
+    now: asOf,
+    ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+  });
+  const headers = unsubscribeUrl
+    ? [
+        {
+          name: 'List-Unsubscribe',
+          value: [
+            `<${unsubscribeUrl}>`,
+            ...(unsubscribe?.mailto ? [`<mailto:${unsubscribe.mailto}?subject=unsubscribe>`] : []),
+          ].join(', '),
+        },
+        { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+      ]
+    : undefined;
+  return {
+    rendered,
+    email: {
+      to: customer.email as string,
+      from,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      ...(headers ? { headers } : {}),
+      tags: {
+        campaign: config.campaignId,
+        episode,
+        step: step.id,
+        customer: Buffer.from(customer.customerId).toString('base64url'),
+      },
+    },
+  };
+}
+
+/**
+ * An SES error response means SES did not accept the email: throttling and server errors may be retried by a
+ * later run; other refusals are final. No response at all (timeout, reset) means the outcome is unknown.
+ */
+export function classifySendError(error: unknown): 'transient' | 'permanent' | 'unknown' {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  if (status === undefined) return 'unknown';
+  if (status === 429 || status >= 500 || e.name === 'TooManyRequestsException' || e.name === 'LimitExceededException') {
+    return 'transient';
+  }
+  return 'permanent';
+}
