@@ -1,4 +1,5 @@
 import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
+import type { CampaignResults } from '../shared/domain/campaign-results.ts';
 import {
   type Parsed,
   parseCdnow,
@@ -7,11 +8,13 @@ import {
   type RejectedRow,
 } from '../shared/import/parse-files.ts';
 import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
+import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
 import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
 import { type FlagDormantSummary, flagDormant } from '../shared/jobs/flag-dormant.ts';
 import { type ImportSummary, importCustomers } from '../shared/jobs/import-customers.ts';
 import { type WinbackSummary, winbackEmail } from '../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../shared/ports.ts';
+import { campaignResultsToHtml } from '../shared/reports/campaign-results-html.ts';
 import type { Progress } from './progress.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -94,16 +97,25 @@ export async function runFlag(rt: Runtime, asOf: string, bars: Progress, dryRun 
   );
 }
 
+export async function runResults(rt: Runtime, asOf: string): Promise<CampaignResults> {
+  return computeCampaignResults(
+    { customers: rt.stores.customers, orders: rt.stores.orders, ledger: rt.stores.ledger },
+    { asOf, winback: rt.config.winback, sending: rt.config.sending, currency: rt.config.currency },
+  );
+}
+
+/** Cohorts plus, in report.html, the win-back campaign results. */
 export async function runCohorts(
   rt: Runtime,
   asOf: string,
   outDir: string | undefined,
   bars: Progress,
   generatedAt: string,
-): Promise<ChurnCohortsResult> {
+): Promise<ChurnCohortsResult & { campaign: CampaignResults }> {
+  const campaign = await runResults(rt, asOf);
   const bar = bars.bar('cohorts', 0);
   let seen = 0;
-  return churnCohorts(
+  const result = await churnCohorts(
     {
       customers: rt.stores.customers,
       snapshots: rt.stores.snapshots,
@@ -114,6 +126,7 @@ export async function runCohorts(
       currency: rt.config.currency,
       segments: rt.config.scanSegments,
       generatedAt,
+      ...(campaign.steps.length ? { campaignSummaryHtml: campaignResultsToHtml(campaign) } : {}),
       onPage: (n) => {
         seen += n;
         bar.setTotal(seen);
@@ -121,6 +134,7 @@ export async function runCohorts(
       },
     },
   );
+  return { ...result, campaign };
 }
 
 export interface WinbackOptions {

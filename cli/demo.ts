@@ -5,6 +5,7 @@ import type { FlagDormantSummary } from '../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../shared/jobs/import-customers.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
+import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { syntheticBase } from '../shared/seed/synthetic-base.ts';
 import { runCohorts, runFlag, runWinback } from './commands.ts';
 import { printCohorts, printFlag, printStages, printWinback } from './print.ts';
@@ -131,6 +132,8 @@ export async function runDemo(
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     );
+    log('');
+    log(campaignResultsToText(cohorts.campaign));
   }
   const result: DemoResult = {
     customers: o.customers,

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { endOfDay } from '../shared/domain/time.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
-import { runCohorts, runFlag, runImport, runWinback } from './commands.ts';
+import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
+import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { runDemo } from './demo.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
 import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
@@ -224,6 +225,22 @@ program
         { ...result.report, files: result.files, invalid: result.invalid },
         `${printCohorts(result.report, 24, 19)}\nReports: ${result.files.join(', ')}`,
       );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('results')
+  .description(
+    'win-back campaign results: sends, deliveries, opens, clicks, unsubscribes, reactivations, uplift vs hold-out',
+  )
+  .addOption(new Option('--as-of <date>', 'count activity up to this date').argParser(asDate).default(today(), 'today'))
+  .action(async (o) => {
+    const rt = await openRuntime(globals());
+    try {
+      const results = await runResults(rt, endOfDay(o.asOf));
+      emit(results, campaignResultsToText(results));
     } finally {
       await rt.close();
     }

@@ -49,6 +49,8 @@ export interface OrderRepository {
   markApplied(customerId: string, orderId: string): Promise<void>;
   putMany(orders: readonly Order[]): Promise<void>;
   getMany(keys: readonly { customerId: string; orderId: string }[]): Promise<Order[]>;
+  /** Every order of one customer. */
+  listForCustomer(customerId: string): Promise<Order[]>;
 }
 
 export type LedgerUpdate = Pick<LedgerEntry, 'status'> & Partial<Pick<LedgerEntry, 'sentAt' | 'messageId' | 'error'>>;

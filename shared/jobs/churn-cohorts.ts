@@ -23,6 +23,8 @@ export interface ChurnCohortsInput extends ScanProgress {
   currency: string;
   segments: number;
   generatedAt: string;
+  /** an HTML fragment (campaign results) to include in report.html */
+  campaignSummaryHtml?: string;
 }
 
 export interface ChurnCohortsResult {
@@ -58,7 +60,13 @@ export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsIn
   if (deps.reports) {
     files.push(await deps.reports.write('cohorts.json', `${JSON.stringify(report, null, 2)}\n`, 'application/json'));
     files.push(await deps.reports.write('cohorts.csv', cohortReportToCsv(report), 'text/csv; charset=utf-8'));
-    files.push(await deps.reports.write('report.html', cohortReportToHtml(report), 'text/html; charset=utf-8'));
+    files.push(
+      await deps.reports.write(
+        'report.html',
+        cohortReportToHtml(report, input.campaignSummaryHtml ? { campaignSummary: input.campaignSummaryHtml } : {}),
+        'text/html; charset=utf-8',
+      ),
+    );
   }
   return { report, scanned, invalid, files };
 }

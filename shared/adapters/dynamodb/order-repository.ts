@@ -1,7 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
-import { OrderSchema } from '../../domain/events.ts';
+import { type Order, OrderSchema } from '../../domain/events.ts';
 import type { OrderRepository } from '../../ports.ts';
 import { batchGet, batchWrite } from './batch.ts';
 
@@ -48,6 +54,26 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
         const parsed = OrderSchema.safeParse(item);
         return parsed.success ? [parsed.data] : [];
       });
+    },
+    async listForCustomer(customerId) {
+      const orders: Order[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'customerId = :c',
+            ExpressionAttributeValues: { ':c': customerId },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of result.Items ?? []) {
+          const parsed = OrderSchema.safeParse(item);
+          if (parsed.success) orders.push(parsed.data);
+        }
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+      return orders;
     },
     async putMany(orders) {
       await batchWrite(
