@@ -6,11 +6,15 @@ export const InstantSchema = z.iso
   .transform((value) => new Date(value).toISOString())
   .refine((value) => value >= '1970-01-01' && value < '2200-01-01', 'must be between 1970 and 2200');
 
+/**
+ * The shop's own customer id. It appears in logs, SES message tags and ledger keys, so it must not be personal
+ * data: email addresses are refused (no `@`); use the shop's internal id.
+ */
 export const CustomerIdSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -');
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : - (not an email address)');
 
 /** IANA time-zone name that the runtime knows (e.g. Europe/Berlin). */
 export const TimeZoneSchema = z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');

@@ -55,16 +55,16 @@ export function stageOf(facts: ActivityFacts, now: string, policy: LifecyclePoli
   if (idle >= policy.dormantAfterDays) return 'dormant';
   if (idle >= policy.atRiskAfterDays) return 'at_risk';
   const previous = facts.stage;
-  if ((previous === 'dormant' || previous === 'lost') && facts.lastPurchaseAt > (facts.stageSince ?? '')) {
-    return 'reactivated';
-  }
-  if (
-    previous === 'reactivated' &&
-    facts.stageSince &&
-    daysBetween(facts.stageSince, now) < policy.reactivatedForDays
-  ) {
-    return 'reactivated';
-  }
+  // "reactivated" lasts `reactivatedForDays` from the purchase that brought the customer back. A purchase that is
+  // already older than that when first seen (recorded late) goes straight to new/active, so classifying twice at
+  // the same instant gives the same answer.
+  const comebackAt =
+    previous === 'reactivated'
+      ? facts.stageSince
+      : (previous === 'dormant' || previous === 'lost') && facts.lastPurchaseAt > (facts.stageSince ?? '')
+        ? facts.lastPurchaseAt
+        : undefined;
+  if (comebackAt && daysBetween(comebackAt, now) < policy.reactivatedForDays) return 'reactivated';
   return facts.orderCount === 1 ? 'new' : 'active';
 }
 

@@ -50,7 +50,9 @@ export async function recordActivity(
   // Events of one customer apply in delivery order; different customers proceed in parallel.
   const byCustomer = new Map<string, number[]>();
   events.forEach((raw, index) => {
-    const id = String((raw as { customerId?: unknown } | null)?.customerId ?? '');
+    // Group by the raw id only when it is a string: anything else is rejected by validation later, per event.
+    const candidate = (raw as { customerId?: unknown } | null)?.customerId;
+    const id = typeof candidate === 'string' ? candidate : `\u0000invalid-${index}`;
     const list = byCustomer.get(id);
     if (list) list.push(index);
     else byCustomer.set(id, [index]);

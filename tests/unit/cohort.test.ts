@@ -173,7 +173,7 @@ const customerArb = (id: number): fc.Arbitrary<Customer> =>
     });
 
 const baseArb = fc
-  .integer({ min: 0, max: 25 })
+  .integer({ min: 0, max: 20 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => customerArb(i))))
   .map((cs): Customer[] => cs);
 
@@ -238,7 +238,7 @@ describe('cohort properties', () => {
           expect(finalizeCohorts(merged, GENERATED_AT)).toEqual(computeCohorts(customers, asOf, 'USD', GENERATED_AT));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 

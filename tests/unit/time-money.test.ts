@@ -47,7 +47,7 @@ describe('months', () => {
     fc.assert(
       fc.property(monthArb, kArb, kArb, monthArb, (m, a, b, n) => {
         expect(addMonths(addMonths(m, a), b)).toBe(addMonths(m, a + b));
-        expect(monthsBetween(n, m)).toBe(-monthsBetween(m, n));
+        expect(monthsBetween(n, m) + monthsBetween(m, n)).toBe(0);
         expect(addMonths(m, monthsBetween(m, n))).toBe(n);
       }),
       { numRuns: 200 },

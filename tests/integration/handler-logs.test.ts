@@ -1,0 +1,272 @@
+/**
+ * The real Lambda handlers, invoked in-process against dynalite + aws-ses-v2-local (reached through the SDK's
+ * service-specific endpoint variables AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2), with everything they
+ * write to stdout, stderr and the console captured: the logs must never carry an email address or a name.
+ */
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { addDays } from '../../shared/domain/time.ts';
+import {
+  clearEmails,
+  collect,
+  freshEnv,
+  type LocalAws,
+  sentEmails,
+  startLocalAws,
+  type TestEnv,
+} from '../helpers/local-aws.ts';
+
+const SENDER = 'shop@example.com';
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+const CUSTOMERS = [
+  { id: 'hl-1', email: 'zeynep.quarterman@example.com', name: 'Zeynep Quarterman' },
+  { id: 'hl-2', email: 'ottoline.b@example.org', name: 'Ottoline Brackenbury' },
+  { id: 'hl-3', email: 'ana.maria+shop@example.net', name: 'Ana María Villalobos' },
+];
+const NAMES = [...CUSTOMERS.map((c) => c.name), 'Rejected Rosamund', 'Overlong Ottokar'];
+/** Distinctive parts of those names: none may appear in a log line on its own either. */
+const NAME_WORDS = ['Zeynep', 'Quarterman', 'Ottoline', 'Brackenbury', 'María', 'Villalobos', 'Rosamund', 'Ottokar'];
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+let aws: LocalAws;
+let env: TestEnv;
+const savedEnv = { ...process.env };
+const captured: string[] = [];
+const restores: (() => void)[] = [];
+
+const context = (name: string): Context =>
+  ({
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: `req-${name}-${Date.now()}`,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+/** Captures every write to stdout/stderr and every console call, and keeps them out of the test output. */
+function startCapture(): void {
+  const text = (args: unknown[]) => args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  for (const stream of [process.stdout, process.stderr]) {
+    const spy = vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+      captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return true;
+    }) as typeof stream.write);
+    restores.push(() => spy.mockRestore());
+  }
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    const spy = vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      captured.push(text(args));
+    });
+    restores.push(() => spy.mockRestore());
+  }
+}
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  env = await freshEnv(aws);
+  Object.assign(process.env, {
+    CUSTOMERS_TABLE: env.tables.customers,
+    ORDERS_TABLE: env.tables.orders,
+    LEDGER_TABLE: env.tables.ledger,
+    SNAPSHOTS_TABLE: env.tables.snapshots,
+    // No hold-out group and no quiet hours: the handlers use the real clock, and the test must not depend on it.
+    ENGINE_CONFIG: JSON.stringify({ sending: { holdoutPercent: 0, quietHours: null } }),
+    SENDER_ADDRESS: SENDER,
+    UNSUBSCRIBE_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:unused',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: aws.dynamo.endpoint,
+    AWS_ENDPOINT_URL_SESV2: aws.ses.endpoint,
+    POWERTOOLS_SERVICE_NAME: 'clientele-handler-logs',
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    MAX_SEND_RATE: '100',
+  });
+  for (const name of ['UNSUBSCRIBE_BASE_URL', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'POWERTOOLS_DEV']) {
+    delete process.env[name];
+  }
+  await clearEmails(aws);
+});
+
+afterAll(async () => {
+  for (const restore of restores.splice(0)) restore();
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+  await aws?.close();
+});
+
+describe('Lambda handler logs', () => {
+  it('log counts and ids, never an address or a name, while really writing and sending', async () => {
+    startCapture();
+    const load = async (path: string) => ((await import(path)) as { handler: Handler }).handler;
+    const recordActivity = await load('../../functions/record-activity.ts');
+    const flagDormant = await load('../../functions/flag-dormant.ts');
+    const winback = await load('../../functions/winback-email.ts');
+    const sesFeedback = await load('../../functions/ses-feedback.ts');
+
+    const now = new Date().toISOString();
+    const bought = addDays(now, -100);
+    const envelope = (detail: Record<string, unknown>) => ({
+      version: '0',
+      id: `eb-${String(detail.eventId)}`,
+      'detail-type': String(detail.type),
+      source: 'shop.example',
+      time: bought,
+      detail,
+    });
+    const results: unknown[] = [];
+    for (const c of CUSTOMERS) {
+      results.push(
+        await recordActivity(
+          envelope({
+            type: 'customer.signed_up',
+            eventId: `s-${c.id}`,
+            customerId: c.id,
+            occurredAt: bought,
+            email: c.email,
+            name: c.name,
+            locale: 'en',
+            marketingConsent: true,
+          }),
+          context('record-activity'),
+        ),
+      );
+      results.push(
+        await recordActivity(
+          envelope({
+            type: 'order.placed',
+            eventId: `o-${c.id}`,
+            customerId: c.id,
+            occurredAt: bought,
+            orderId: `o-${c.id}`,
+            amountMinor: 4200,
+            currency: 'USD',
+          }),
+          context('record-activity'),
+        ),
+      );
+    }
+    // Rejected events carrying personal data: the rejection names the field, never the value.
+    const rejectedA = (await recordActivity(
+      envelope({
+        type: 'customer.signed_up',
+        eventId: 's-bad-1',
+        customerId: 'hl-bad',
+        occurredAt: bought,
+        email: 'rosamund@@example.com',
+        name: 'Rejected Rosamund',
+      }),
+      context('record-activity'),
+    )) as { rejected: { error: string }[] };
+    const rejectedB = (await recordActivity(
+      envelope({
+        type: 'customer.signed_up',
+        eventId: 's-bad-2',
+        customerId: 'hl-bad',
+        occurredAt: 'last tuesday',
+        email: 'ottokar@example.com',
+        name: `Overlong Ottokar ${'x'.repeat(300)}`,
+      }),
+      context('record-activity'),
+    )) as { rejected: { error: string }[] };
+    expect(rejectedA.rejected[0]?.error).toContain('email:');
+    expect(rejectedB.rejected[0]?.error).toContain('name:');
+    expect(results).toHaveLength(6);
+
+    const scheduledTime = now;
+    const flagged = (await flagDormant({ scheduledTime }, context('flag-dormant'))) as { stages: { dormant: number } };
+    expect(flagged.stages.dormant).toBe(CUSTOMERS.length);
+    const sent = (await winback({ scheduledTime }, context('winback-email'))) as {
+      steps: Record<string, { sent: number }>;
+    };
+    expect(sent.steps['miss-you']?.sent).toBe(CUSTOMERS.length);
+
+    // SES feedback for each sent email, built from the ledger as SES would deliver it through EventBridge.
+    const ledger = await collect(env.stores.ledger.scanAll());
+    expect(ledger.filter((e) => e.status === 'sent')).toHaveLength(CUSTOMERS.length);
+    for (const entry of ledger) {
+      await sesFeedback(
+        {
+          'detail-type': 'Email Delivered',
+          source: 'aws.ses',
+          detail: {
+            eventType: 'Delivery',
+            mail: {
+              messageId: entry.messageId,
+              timestamp: now,
+              tags: {
+                campaign: [entry.campaignId],
+                episode: [entry.episode],
+                step: [entry.stepId],
+                customer: [Buffer.from(entry.customerId).toString('base64url')],
+              },
+            },
+            delivery: { timestamp: now },
+          },
+        },
+        context('ses-feedback'),
+      );
+    }
+    for (const restore of restores.splice(0)) restore();
+
+    // The handlers really reached the local servers through AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2.
+    const mails = await sentEmails(aws);
+    expect(mails.map((m) => m.destination.to[0]).sort()).toEqual(CUSTOMERS.map((c) => c.email).sort());
+    expect(mails.every((m) => m.from === SENDER)).toBe(true);
+    expect((await env.stores.customers.get('hl-1'))?.name).toBe('Zeynep Quarterman');
+    expect((await collect(env.stores.ledger.scanAll())).every((e) => e.deliveredAt !== undefined)).toBe(true);
+
+    const log = captured.join('\n');
+    expect(log.length).toBeGreaterThan(0);
+    for (const message of [
+      'record-activity finished',
+      'flag-dormant finished',
+      'winback-email finished',
+      'ses feedback applied',
+    ]) {
+      expect(log).toContain(message);
+    }
+    expect(log.match(EMAIL)?.[0]).toBeUndefined();
+    expect(log).not.toContain(SENDER);
+    for (const name of NAMES) expect(log).not.toContain(name);
+    for (const word of NAME_WORDS) expect(log).not.toContain(word);
+    for (const c of CUSTOMERS) expect(log).not.toContain(c.email.split('@')[0]);
+  });
+
+  it('refuses customer ids shaped like an address, so an address can never reach the logs as an id', async () => {
+    // Found by this suite: ids with '@' used to be accepted, and ids are logged. They are now refused at the
+    // boundary (CustomerIdSchema), with the field named and the value never echoed.
+    const id = 'wilhelmina.id@example.com';
+    const handler = ((await import('../../functions/record-activity.ts')) as { handler: Handler }).handler;
+    const now = new Date().toISOString();
+    captured.length = 0;
+    startCapture();
+    let summary: { applied: number; rejected: { error: string }[] };
+    try {
+      summary = (await handler(
+        {
+          'detail-type': 'customer.signed_up',
+          source: 'shop.example',
+          detail: { type: 'customer.signed_up', eventId: 'e-addr', customerId: id, occurredAt: now, email: id },
+        },
+        context('record-activity'),
+      )) as typeof summary;
+    } finally {
+      for (const restore of restores.splice(0)) restore();
+    }
+    expect(summary.applied).toBe(0);
+    expect(summary.rejected[0]?.error).toMatch(/^customerId: /);
+    const log = captured.join('\n');
+    expect(log.length).toBeGreaterThan(0);
+    expect(log).not.toContain('wilhelmina');
+    expect(log.match(EMAIL)).toBeNull();
+  });
+});
