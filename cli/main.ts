@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { endOfDay } from '../shared/domain/time.ts';
+import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
@@ -224,6 +225,36 @@ program
       emit(
         { ...result.report, files: result.files, invalid: result.invalid },
         `${printCohorts(result.report, 24, 19)}\nReports: ${result.files.join(', ')}`,
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('reconcile')
+  .description('list win-back sends whose SES outcome is unknown (the run died or timed out around the SES call)')
+  .addOption(
+    new Option(
+      '--release-older-than-hours <n>',
+      'release claims older than this so the step can be sent again; only safe where SES Send events resolve accepted sends',
+    ).argParser(positiveNumber),
+  )
+  .action(async (o) => {
+    const rt = await openRuntime(globals());
+    try {
+      const summary = await reconcileClaims(rt.stores.ledger, {
+        now: new Date().toISOString(),
+        graceHours: o.releaseOlderThanHours ?? 0,
+        release: o.releaseOlderThanHours !== undefined,
+      });
+      emit(
+        summary,
+        `Claims with unknown outcome: ${summary.waiting} listed, ${summary.released} released` +
+          summary.pending
+            .slice(0, 50)
+            .map((p) => `\n  customer ${p.customerId} ${p.key} claimed ${p.claimedAt}${p.error ? ` (${p.error})` : ''}`)
+            .join(''),
       );
     } finally {
       await rt.close();

@@ -67,7 +67,7 @@ export function printCohorts(report: CohortReport, rows = 8, periods = 8): strin
 export function printWinback(s: WinbackSummary): string {
   const steps = Object.entries(s.steps).map(
     ([id, c]) =>
-      `  ${id.padEnd(12)} ${s.dryRun ? `audience ${n(c.due)}` : `due ${n(c.due)}, sent ${n(c.sent)}, failed ${n(c.failed)}, deferred ${n(c.deferred)}, unknown ${n(c.unknownOutcome)}, already claimed ${n(c.alreadyClaimed)}`}`,
+      `  ${id.padEnd(12)} ${s.dryRun ? `audience ${n(c.due)}` : `due ${n(c.due)}, sent ${n(c.sent)}, held out ${n(c.heldOut)}, quiet hours ${n(c.quietHours)}, capped ${n(c.capped)}, throttled ${n(c.throttled)}, deferred ${n(c.deferred)}, failed ${n(c.failed)}, unknown ${n(c.unknownOutcome)}, already claimed ${n(c.alreadyClaimed)}`}`,
   );
   const skipped = Object.entries(s.skipped)
     .map(([k, v]) => `${k} ${n(v ?? 0)}`)

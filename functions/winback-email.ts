@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { sesClient, sesEmailSender } from '../shared/adapters/ses/ses-email-sender.ts';
+import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
 import { winbackEmail } from '../shared/jobs/winback-email.ts';
 import { storesFromEnv } from './adapters.ts';
 import { asOfFromEvent } from './as-of.ts';
@@ -17,6 +18,11 @@ const email = sesEmailSender(sesClient({ configurationSetName: env.SES_CONFIGURA
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
   const { asOf, dryRun } = asOfFromEvent(event, new Date());
+  // SES Send events (configuration set → EventBridge → ses-feedback) resolve claims within seconds; a claim with
+  // no event after 24 h was never accepted and is released for this or a later run.
+  const reconciled = dryRun
+    ? undefined
+    : await reconcileClaims(stores.ledger, { now: new Date().toISOString(), graceHours: 24, release: true });
   const summary = await winbackEmail(
     { customers: stores.customers, ledger: stores.ledger, email },
     {
@@ -47,6 +53,11 @@ export const handler = async (event: unknown, context: Context) => {
   }
   // Samples hold rendered personal data: never logged.
   const { samples: _samples, invalid, ...counts } = summary;
-  logger.info('winback-email finished', { ...counts, invalid: invalid.length });
+  logger.info('winback-email finished', {
+    ...counts,
+    invalid: invalid.length,
+    claimsReleased: reconciled?.released ?? 0,
+    claimsAwaitingSesEvent: reconciled?.waiting ?? 0,
+  });
   return counts;
 };

@@ -32,6 +32,11 @@ export interface CustomerRepository {
    * previous one is absent or not after `notAfter`. Atomic, so two campaigns cannot both pass the frequency cap.
    */
   reserveMarketingSlot(customerId: string, at: string, notAfter: string): Promise<boolean>;
+  /**
+   * Gives a reserved slot back when SES definitely did not send (it refused): restores `previous` (or removes the
+   * mark) only if the slot is still the one reserved at `at`.
+   */
+  releaseMarketingSlot(customerId: string, at: string, previous: string | undefined): Promise<void>;
   /** Bulk write for imports: batched, unprocessed items retried with backoff. */
   putMany(customers: readonly Customer[]): Promise<void>;
   /** One segment of a parallel full scan, page by page. */
@@ -61,6 +66,10 @@ export interface SendLedger {
   complete(customerId: string, key: string, update: LedgerUpdate): Promise<void>;
   /** Entries of one customer whose key starts with `prefix` (one campaign episode). */
   forCustomer(customerId: string, prefix: string): Promise<LedgerEntry[]>;
+  /** Claims still `claimed` (SES outcome unknown) that were claimed at or before `claimedBefore`. */
+  pendingClaims(claimedBefore: string): AsyncIterable<Page<LedgerEntry>>;
+  /** Applies `update` only if the entry is still `claimed`; false if it was not (already resolved). */
+  resolveClaim(customerId: string, key: string, update: LedgerUpdate): Promise<boolean>;
   /** Sets `field` to `at` unless already set (first delivery/open/click/...); no-op if the entry is missing. */
   recordFirst(customerId: string, key: string, field: string, at: string, bounceType?: string): Promise<void>;
   /** The entries that exist among the given keys (batched reads). */

@@ -9,6 +9,8 @@ export interface EmailSendingProps {
 
 /** Events the configuration set publishes to EventBridge; ses-feedback consumes them. */
 export const PUBLISHED_EMAIL_EVENTS = [
+  // SEND proves SES accepted an email: it resolves claims whose outcome was unknown (reconciliation).
+  ses.EmailSendingEvent.SEND,
   ses.EmailSendingEvent.BOUNCE,
   ses.EmailSendingEvent.COMPLAINT,
   ses.EmailSendingEvent.DELIVERY,

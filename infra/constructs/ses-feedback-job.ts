@@ -15,8 +15,9 @@ import { handlerEntry, JobFunction } from './job-function.ts';
 
 /** Detail types SES publishes to EventBridge for the event types the configuration set sends. */
 export const SES_FEEDBACK_DETAIL_TYPES = [
+  'Email Sent',
   'Email Bounced',
-  'Email Complaint',
+  'Email Complaint Received',
   'Email Delivered',
   'Email Opened',
   'Email Clicked',

@@ -3,7 +3,7 @@ import { CustomerIdSchema, InstantSchema } from './common.ts';
 
 /** What SES tells us about a sent email, reduced to what the engine acts on (adapter-neutral). */
 export const EmailFeedbackSchema = z.object({
-  type: z.enum(['delivery', 'bounce', 'complaint', 'open', 'click', 'reject', 'delivery_delay']),
+  type: z.enum(['send', 'delivery', 'bounce', 'complaint', 'open', 'click', 'reject', 'delivery_delay']),
   messageId: z.string().min(1).max(200),
   at: InstantSchema,
   customerId: CustomerIdSchema,

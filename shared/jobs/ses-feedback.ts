@@ -19,6 +19,7 @@ export interface SesFeedbackSummary {
 }
 
 const LEDGER_FIELD = {
+  send: undefined,
   delivery: 'deliveredAt',
   bounce: 'bouncedAt',
   complaint: 'complainedAt',
@@ -31,7 +32,8 @@ const LEDGER_FIELD = {
 /**
  * Primary course, per feedback event:
  *  1. validate;
- *  2. record the first delivery/open/click/bounce/complaint on the send-ledger entry (campaign statistics);
+ *  2. resolve a claim whose SES outcome was unknown (any event but a reject proves acceptance); record the first
+ *     delivery/open/click/bounce/complaint on the send-ledger entry (campaign statistics);
  *  3. complaint or permanent bounce: suppress the customer at once; transient bounce: count, suppress at the
  *     threshold; delivery resets the count. Each event id is remembered so a redelivery changes nothing.
  */
@@ -50,16 +52,14 @@ export async function applySesFeedback(deps: SesFeedbackDeps, events: readonly u
       continue;
     }
     const f = parsed.data;
-    const field = LEDGER_FIELD[f.type];
-    if (field) {
-      await deps.ledger.recordFirst(
-        f.customerId,
-        ledgerKey(f.campaignId, f.episode, f.stepId),
-        field,
-        f.at,
-        f.bounceType,
-      );
+    const key = ledgerKey(f.campaignId, f.episode, f.stepId);
+    // Any event but a reject proves SES accepted the email: a claim whose outcome was unknown (the run crashed or
+    // timed out after the request left) is resolved as sent, so reconciliation never resends it.
+    if (f.type !== 'reject') {
+      await deps.ledger.resolveClaim(f.customerId, key, { status: 'sent', messageId: f.messageId, sentAt: f.at });
     }
+    const field = LEDGER_FIELD[f.type];
+    if (field) await deps.ledger.recordFirst(f.customerId, key, field, f.at, f.bounceType);
     const affectsCustomer = f.type === 'complaint' || f.type === 'bounce' || f.type === 'delivery';
     if (!affectsCustomer) {
       summary.applied += 1;

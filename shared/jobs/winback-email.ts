@@ -54,7 +54,9 @@ export interface StepCounts {
   quietHours: number;
   /** held back by the cross-campaign frequency cap: left for a later run */
   capped: number;
-  /** released for a later run after SES refused for a transient reason (throttling) */
+  /** throttled or failed-transiently attempts that were retried (with backoff, within the rate limit) */
+  throttled: number;
+  /** released for a later run after SES kept refusing for a transient reason (throttling) */
   deferred: number;
   /** SES outcome unknown (timeout after the request left): left claimed for reconciliation, never resent */
   unknownOutcome: number;
@@ -73,6 +75,11 @@ export interface WinbackSummary {
   samples: { stepId: string; customerId: string; locale: string; subject: string; text: string; html: string }[];
 }
 
+const MAX_SEND_ATTEMPTS = 6;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Exponential backoff with full jitter: 0–200 ms, 0–400 ms, ... capped at 5 s. */
+const backoffWithJitter = (attempt: number) => Math.random() * Math.min(5_000, 100 * 2 ** attempt);
+
 const emptyCounts = (): StepCounts => ({
   due: 0,
   sent: 0,
@@ -80,6 +87,7 @@ const emptyCounts = (): StepCounts => ({
   failed: 0,
   quietHours: 0,
   capped: 0,
+  throttled: 0,
   deferred: 0,
   unknownOutcome: 0,
   alreadyClaimed: 0,
@@ -94,7 +102,9 @@ const emptyCounts = (): StepCounts => ({
  *  4. outside the customer's local send window: leave it for a later run;
  *  5. claim the ledger entry customer+campaign+episode+step with a conditional write (only the winner goes on),
  *     then reserve the cross-campaign frequency-cap slot on the customer (release the claim if capped);
- *  6. send through SES at no more than the maximum rate, then record the message id.
+ *  6. send through SES at no more than the maximum rate (throttled attempts back off with jitter and retry, each
+ *     retry paced too), then record the message id. A send whose outcome is unknown stays claimed for
+ *     reconciliation; it is never blindly resent.
  * A dry run does steps 1–4 only, counts the audience per step and renders samples.
  */
 export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Promise<WinbackSummary> {
@@ -202,30 +212,46 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
         return;
       }
     }
-    await wait();
-    try {
-      const { messageId } = await deps.email.send(email);
-      await deps.ledger.complete(customer.customerId, entry.key, {
-        status: 'sent',
-        sentAt: new Date().toISOString(),
-        messageId,
-      });
-      counts.sent += 1;
-    } catch (error) {
-      const outcome = classifySendError(error);
-      const message = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : 'unknown error';
-      if (outcome === 'unknown') {
-        counts.unknownOutcome += 1;
+    for (let attempt = 1; ; attempt++) {
+      // Every attempt, retries included, takes a slot from the pacer: the rate SES sees never exceeds the maximum.
+      await wait();
+      try {
+        const { messageId } = await deps.email.send(email);
         await deps.ledger.complete(customer.customerId, entry.key, {
-          status: 'claimed',
-          error: `outcome unknown: ${message}`,
+          status: 'sent',
+          sentAt: new Date().toISOString(),
+          messageId,
         });
-      } else if (outcome === 'transient') {
-        counts.deferred += 1;
-        await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: message });
-      } else {
-        counts.failed += 1;
-        await deps.ledger.complete(customer.customerId, entry.key, { status: 'failed', error: message });
+        counts.sent += 1;
+        return;
+      } catch (error) {
+        const outcome = classifySendError(error);
+        if (outcome === 'transient' && attempt < MAX_SEND_ATTEMPTS) {
+          counts.throttled += 1;
+          await sleep(backoffWithJitter(attempt));
+          continue;
+        }
+        const message = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : 'unknown error';
+        if (outcome === 'unknown') {
+          counts.unknownOutcome += 1;
+          await deps.ledger.complete(customer.customerId, entry.key, {
+            status: 'claimed',
+            error: `outcome unknown: ${message}`,
+          });
+        } else {
+          // SES answered with a refusal: no email exists, so the frequency-cap slot is given back.
+          if (sending.frequencyCapDays > 0) {
+            await deps.customers.releaseMarketingSlot(customer.customerId, now, customer.lastMarketingEmailAt);
+          }
+          if (outcome === 'transient') {
+            counts.deferred += 1;
+            await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: message });
+          } else {
+            counts.failed += 1;
+            await deps.ledger.complete(customer.customerId, entry.key, { status: 'failed', error: message });
+          }
+        }
+        return;
       }
     }
   };

@@ -543,7 +543,7 @@ describe('triggers', () => {
     dev.jobs.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
-        MatchingEventTypes: ['bounce', 'complaint', 'delivery', 'open', 'click', 'reject', 'deliveryDelay'],
+        MatchingEventTypes: ['send', 'bounce', 'complaint', 'delivery', 'open', 'click', 'reject', 'deliveryDelay'],
         EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] } },
       },
     });
@@ -553,9 +553,11 @@ describe('triggers', () => {
     expect(rule.EventBusName).toBeUndefined();
     expect(rule.EventPattern).toEqual({
       source: ['aws.ses'],
+      // The names SES publishes to EventBridge (EventBridge events reference: "Email Complaint Received").
       'detail-type': [
+        'Email Sent',
         'Email Bounced',
-        'Email Complaint',
+        'Email Complaint Received',
         'Email Delivered',
         'Email Opened',
         'Email Clicked',

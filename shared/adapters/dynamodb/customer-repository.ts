@@ -108,6 +108,24 @@ export function dynamoCustomers(
         throw error;
       }
     },
+    async releaseMarketingSlot(customerId, at, previous) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId },
+            UpdateExpression: previous
+              ? 'SET lastMarketingEmailAt = :previous, #v = #v + :one'
+              : 'REMOVE lastMarketingEmailAt SET #v = #v + :one',
+            ConditionExpression: 'lastMarketingEmailAt = :at',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':at': at, ':one': 1, ...(previous ? { ':previous': previous } : {}) },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
     async putMany(customers) {
       await batchWrite(
         client,

@@ -7,9 +7,34 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
+import { shardOf } from '../../domain/shard.ts';
 import { type LedgerEntry, LedgerEntrySchema } from '../../domain/winback.ts';
-import type { InvalidItem, SendLedger } from '../../ports.ts';
+import type { InvalidItem, LedgerUpdate, SendLedger } from '../../ports.ts';
 import { batchGet } from './batch.ts';
+import { PENDING_CLAIMS_INDEX, PENDING_SHARDS } from './tables.ts';
+
+const pendingShardOf = (customerId: string) => `pc#${shardOf(customerId, PENDING_SHARDS)}`;
+
+/** SET the given fields; leaving `claimed` removes the entry from the pending-claims index. */
+function updateOf(customerId: string, key: string, update: LedgerUpdate) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [field, value] of Object.entries(update)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  const remove = update.status === 'claimed' ? '' : ' REMOVE pendingShard';
+  return {
+    TableName: '',
+    Key: { customerId, key },
+    UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
 
 export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string): SendLedger {
   const parseAll = (items: Record<string, unknown>[] | undefined) => {
@@ -32,7 +57,7 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
         await client.send(
           new PutCommand({
             TableName: table,
-            Item: entry,
+            Item: entry.status === 'claimed' ? { ...entry, pendingShard: pendingShardOf(entry.customerId) } : entry,
             // A released entry (SES refused for a transient reason) may be claimed again; any other may not.
             ConditionExpression: 'attribute_not_exists(#k) OR #s = :released',
             ExpressionAttributeNames: { '#k': 'key', '#s': 'status' },
@@ -46,24 +71,43 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
       }
     },
     async complete(customerId, key, update) {
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = {};
-      const sets: string[] = [];
-      for (const [field, value] of Object.entries(update)) {
-        if (value === undefined) continue;
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
+      await client.send(new UpdateCommand({ ...updateOf(customerId, key, update), TableName: table }));
+    },
+    async resolveClaim(customerId, key, update) {
+      const command = { ...updateOf(customerId, key, update), TableName: table };
+      try {
+        await client.send(
+          new UpdateCommand({
+            ...command,
+            ConditionExpression: '#status = :claimedStatus',
+            ExpressionAttributeNames: { ...command.ExpressionAttributeNames, '#status': 'status' },
+            ExpressionAttributeValues: { ...command.ExpressionAttributeValues, ':claimedStatus': 'claimed' },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
       }
-      await client.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { customerId, key },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+    },
+    async *pendingClaims(claimedBefore) {
+      for (let shard = 0; shard < PENDING_SHARDS; shard++) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const result = await client.send(
+            new QueryCommand({
+              TableName: table,
+              IndexName: PENDING_CLAIMS_INDEX,
+              KeyConditionExpression: 'pendingShard = :s AND claimedAt <= :t',
+              ExpressionAttributeValues: { ':s': `pc#${shard}`, ':t': claimedBefore },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          const page = parseAll(result.Items);
+          yield { items: page.items.filter((e) => e.status === 'claimed'), invalid: page.invalid };
+          startKey = result.LastEvaluatedKey;
+        } while (startKey);
+      }
     },
     async forCustomer(customerId, prefix) {
       const entries: LedgerEntry[] = [];

@@ -18,12 +18,15 @@ export function tableNames(prefix = 'clientele'): TableNames {
 
 /** Name of the sparse, sharded index listing customers in a dormancy episode. */
 export const WINBACK_INDEX = 'winback-by-dormant-since';
+/** Sparse index of ledger claims whose SES outcome is not known yet (`pendingShard` set only while claimed). */
+export const PENDING_CLAIMS_INDEX = 'pending-claims';
+export const PENDING_SHARDS = 4;
 
 /**
  * Key schemas, shared by the local servers and (as documentation) by the CDK stack, which declares the same keys.
  *  customers: customerId; GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince
  *  orders:    customerId + orderId
- *  ledger:    customerId + key (`campaign#episode#step`)
+ *  ledger:    customerId + key (`campaign#episode#step`); GSI pendingShard (`pc#N`, only while claimed) + claimedAt
  *  snapshots: snapshotId (`cohorts#<asOf>`) + part (`summary` | `cohort#YYYY-MM`)
  */
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
@@ -67,10 +70,22 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       AttributeDefinitions: [
         { AttributeName: 'customerId', AttributeType: 'S' },
         { AttributeName: 'key', AttributeType: 'S' },
+        { AttributeName: 'pendingShard', AttributeType: 'S' },
+        { AttributeName: 'claimedAt', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'customerId', KeyType: 'HASH' },
         { AttributeName: 'key', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: PENDING_CLAIMS_INDEX,
+          KeySchema: [
+            { AttributeName: 'pendingShard', KeyType: 'HASH' },
+            { AttributeName: 'claimedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
     },
     {

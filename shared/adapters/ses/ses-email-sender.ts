@@ -13,7 +13,9 @@ export interface SesConnection {
 export function sesClient(connection: SesConnection = {}): SESv2Client {
   return new SESv2Client({
     region: connection.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    maxAttempts: connection.maxAttempts ?? 4,
+    // One attempt per call: the win-back job retries throttled sends itself, through its pacer, so retries count
+    // against the maximum send rate (SDK retries would not).
+    maxAttempts: connection.maxAttempts ?? 1,
     requestHandler: {
       requestTimeout: connection.requestTimeoutMs ?? 10_000,
       connectionTimeout: 3_000,

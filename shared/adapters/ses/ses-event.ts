@@ -16,6 +16,7 @@ export const SesEventDetailSchema = z.object({
 });
 
 const TYPES: Record<string, EmailFeedback['type']> = {
+  Send: 'send',
   Delivery: 'delivery',
   Bounce: 'bounce',
   Complaint: 'complaint',
@@ -27,7 +28,7 @@ const TYPES: Record<string, EmailFeedback['type']> = {
 
 /**
  * SES event → EmailFeedback. Returns a reason string for events that are not ours (no campaign tags) or of a
- * type the engine ignores (Send, Rendering Failure, Subscription).
+ * type the engine ignores (Rendering Failure, Subscription).
  */
 export function feedbackFromSesEvent(detail: unknown): { feedback: Record<string, unknown> } | { ignored: string } {
   const parsed = SesEventDetailSchema.safeParse(detail);
