@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { endOfDay } from '../shared/domain/time.ts';
+import { eraseCustomer, exportCustomer } from '../shared/jobs/privacy.ts';
 import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
@@ -225,6 +226,40 @@ program
       emit(
         { ...result.report, files: result.files, invalid: result.invalid },
         `${printCohorts(result.report, 24, 19)}\nReports: ${result.files.join(', ')}`,
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('print everything held about one customer as JSON (data-subject access request)')
+  .argument('<customerId>', 'the customer id')
+  .action(async (customerId: string) => {
+    const rt = await openRuntime(globals());
+    try {
+      process.stdout.write(`${JSON.stringify(await exportCustomer(rt.stores, customerId), null, 2)}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('erase')
+  .description(
+    'erase a customer: orders and sends deleted, profile replaced by an anonymous tombstone (aggregates, address hash)',
+  )
+  .argument('<customerId>', 'the customer id')
+  .action(async (customerId: string) => {
+    const rt = await openRuntime(globals());
+    try {
+      const summary = await eraseCustomer(rt.stores, customerId, new Date().toISOString());
+      emit(
+        summary,
+        summary.found
+          ? `Erased customer ${customerId}: ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted; anonymous tombstone ${summary.tombstoneId} keeps aggregates and the address hash (suppressed).`
+          : `No customer ${customerId}; ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted.`,
       );
     } finally {
       await rt.close();

@@ -56,6 +56,7 @@ export interface OrderRepository {
   getMany(keys: readonly { customerId: string; orderId: string }[]): Promise<Order[]>;
   /** Every order of one customer. */
   listForCustomer(customerId: string): Promise<Order[]>;
+  deleteMany(keys: readonly { customerId: string; orderId: string }[]): Promise<void>;
 }
 
 export type LedgerUpdate = Pick<LedgerEntry, 'status'> & Partial<Pick<LedgerEntry, 'sentAt' | 'messageId' | 'error'>>;
@@ -75,6 +76,7 @@ export interface SendLedger {
   /** The entries that exist among the given keys (batched reads). */
   getMany(keys: readonly { customerId: string; key: string }[]): Promise<LedgerEntry[]>;
   scanAll(): AsyncIterable<Page<LedgerEntry>>;
+  deleteMany(keys: readonly { customerId: string; key: string }[]): Promise<void>;
 }
 
 export interface SnapshotStore {

@@ -32,7 +32,7 @@ export const TransitionSchema = z.object({
 export type Transition = z.infer<typeof TransitionSchema>;
 
 export const SuppressionSchema = z.object({
-  reason: z.enum(['unsubscribed', 'complaint', 'bounce', 'manual']),
+  reason: z.enum(['unsubscribed', 'complaint', 'bounce', 'manual', 'erased']),
   at: InstantSchema,
 });
 
@@ -65,6 +65,11 @@ export const CustomerSchema = z.object({
   /** last marketing email reserved for this customer (any campaign): the frequency cap */
   lastMarketingEmailAt: InstantSchema.optional(),
   recentEventIds: z.array(z.string()).default([]),
+  /** Only on an erasure tombstone: SHA-256 of the erased address, kept so the person stays suppressed. */
+  erasedEmailSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Optimistic-concurrency counter: every write expects the version it read. */
   version: z.number().int().nonnegative().default(0),
 });

@@ -75,6 +75,13 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
       } while (startKey);
       return orders;
     },
+    async deleteMany(keys) {
+      await batchWrite(
+        client,
+        table,
+        keys.map((k) => ({ DeleteRequest: { Key: { customerId: k.customerId, orderId: k.orderId } } })),
+      );
+    },
     async putMany(orders) {
       await batchWrite(
         client,

@@ -10,7 +10,7 @@ import { describeIssues } from '../../domain/common.ts';
 import { shardOf } from '../../domain/shard.ts';
 import { type LedgerEntry, LedgerEntrySchema } from '../../domain/winback.ts';
 import type { InvalidItem, LedgerUpdate, SendLedger } from '../../ports.ts';
-import { batchGet } from './batch.ts';
+import { batchGet, batchWrite } from './batch.ts';
 import { PENDING_CLAIMS_INDEX, PENDING_SHARDS } from './tables.ts';
 
 const pendingShardOf = (customerId: string) => `pc#${shardOf(customerId, PENDING_SHARDS)}`;
@@ -157,6 +157,13 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
       const page = parseAll(raw);
       if (page.invalid.length) throw new Error(`stored ${page.invalid[0]?.key} is invalid: ${page.invalid[0]?.error}`);
       return page.items;
+    },
+    async deleteMany(keys) {
+      await batchWrite(
+        client,
+        table,
+        keys.map((k) => ({ DeleteRequest: { Key: { customerId: k.customerId, key: k.key } } })),
+      );
     },
     async *scanAll() {
       let startKey: Record<string, unknown> | undefined;

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
+import { addDays, endOfDay } from '../../shared/domain/time.ts';
+import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
+import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { eraseCustomer, exportCustomer, sha256 } from '../../shared/jobs/privacy.ts';
+import { recordActivity } from '../../shared/jobs/record-activity.ts';
+import { winbackEmail } from '../../shared/jobs/winback-email.ts';
+import { collect, freshEnv, type LocalAws, startLocalAws } from '../helpers/local-aws.ts';
+
+const config = DEFAULT_ENGINE_CONFIG;
+const AS_OF = endOfDay('2026-06-30');
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => {
+  await aws?.close();
+});
+
+describe('privacy: export and erase', () => {
+  it('exports everything held, then erases it, keeping only anonymous aggregates and the address hash', async () => {
+    const env = await freshEnv(aws);
+    const at = addDays(AS_OF, -100);
+    for (const id of ['gone', 'stays']) {
+      await recordActivity(
+        { customers: env.stores.customers, orders: env.stores.orders, policy: config.policy, currency: 'USD', now: at },
+        [
+          {
+            type: 'customer.signed_up',
+            eventId: `s-${id}`,
+            customerId: id,
+            occurredAt: at,
+            email: `${id}@Example.com`,
+            name: 'Ana Person',
+            marketingConsent: true,
+          },
+          {
+            type: 'order.placed',
+            eventId: `o1-${id}`,
+            customerId: id,
+            occurredAt: at,
+            orderId: `o1-${id}`,
+            amountMinor: 1500,
+            currency: 'USD',
+          },
+          {
+            type: 'order.placed',
+            eventId: `o2-${id}`,
+            customerId: id,
+            occurredAt: addDays(at, -40),
+            orderId: `o2-${id}`,
+            amountMinor: 500,
+            currency: 'USD',
+          },
+        ],
+      );
+    }
+    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    await winbackEmail(
+      { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
+      {
+        asOf: AS_OF,
+        now: '2026-06-30T12:00:00.000Z',
+        config: config.winback,
+        sending: { ...config.sending, holdoutPercent: 0 },
+        from: 'shop@example.com',
+        runId: 'r',
+      },
+    );
+    const cohortsBefore = await churnCohorts(
+      { customers: env.stores.customers, snapshots: env.stores.snapshots },
+      { asOf: AS_OF, currency: 'USD', segments: 1, generatedAt: AS_OF },
+    );
+
+    const exported = await exportCustomer(env.stores, 'gone');
+    expect(exported.customer?.email).toBe('gone@example.com');
+    expect(exported.customer?.name).toBe('Ana Person');
+    expect(exported.orders.map((o) => o.orderId).sort()).toEqual(['o1-gone', 'o2-gone']);
+    expect(exported.emailsSent.map((e) => e.status)).toEqual(['sent']);
+
+    const erased = await eraseCustomer(env.stores, 'gone', AS_OF);
+    expect(erased).toMatchObject({ found: true, ordersDeleted: 2, ledgerEntriesDeleted: 1 });
+    const after = await exportCustomer(env.stores, 'gone');
+    expect(after).toEqual({ customer: null, orders: [], emailsSent: [] });
+
+    const everything = JSON.stringify([
+      await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 })),
+      await collect(env.stores.ledger.scanAll()),
+    ]);
+    expect(everything).not.toContain('gone@example.com');
+    expect(everything).not.toContain('"gone"');
+    expect(everything.match(/Ana Person/g)).toHaveLength(1); // only "stays" keeps a name
+    const tombstone = await env.stores.customers.get(erased.tombstoneId as string);
+    expect(tombstone?.email).toBeUndefined();
+    expect(tombstone?.name).toBeUndefined();
+    expect(tombstone?.suppression?.reason).toBe('erased');
+    expect(tombstone?.erasedEmailSha256).toBe(sha256('gone@example.com'));
+
+    // The cohort figures marketing already saw do not change.
+    const cohortsAfter = await churnCohorts(
+      { customers: env.stores.customers, snapshots: env.stores.snapshots },
+      { asOf: AS_OF, currency: 'USD', segments: 1, generatedAt: AS_OF },
+    );
+    expect(cohortsAfter.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)])).toEqual(
+      cohortsBefore.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)]),
+    );
+    expect(await eraseCustomer(env.stores, 'gone', AS_OF)).toMatchObject({ found: false, ordersDeleted: 0 });
+  });
+});
