@@ -45,7 +45,10 @@ export class ChurnCohortsJob extends Construct implements MonitoredJob {
       timeout: Duration.minutes(15),
       onFailure: this.deadLetterQueue,
     });
-    grantTable(this.job.role, props.tables.customers, ['dynamodb:Scan']);
+    // Scan for the cohorts; BatchGetItem, the orders Query and the ledger Scan for the campaign results section.
+    grantTable(this.job.role, props.tables.customers, ['dynamodb:Scan', 'dynamodb:BatchGetItem']);
+    grantTable(this.job.role, props.tables.orders, ['dynamodb:Query']);
+    grantTable(this.job.role, props.tables.ledger, ['dynamodb:Scan']);
     grantTable(this.job.role, props.tables.snapshots, TABLE_WRITE_ACTIONS);
     this.job.role.addManagedPolicy(props.reportsWriterPolicy);
     this.schedule = new JobSchedule(this, 'Schedule', {

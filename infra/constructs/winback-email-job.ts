@@ -2,7 +2,7 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { WINBACK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
+import { PENDING_CLAIMS_INDEX, WINBACK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
 import {
   baseEnvironment,
   grantTable,
@@ -62,8 +62,15 @@ export class WinbackEmailJob extends Construct implements MonitoredJob {
       timeout: Duration.minutes(15),
       onFailure: this.deadLetterQueue,
     });
-    grantTable(this.job.role, props.tables.customers, TABLE_READ_ACTIONS, [WINBACK_INDEX]);
-    grantTable(this.job.role, props.tables.ledger, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
+    // UpdateItem on customers: the atomic frequency-cap slot (lastMarketingEmailAt), nothing else is written.
+    grantTable(this.job.role, props.tables.customers, [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem'], [WINBACK_INDEX]);
+    // The pending-claims index: reconciliation of sends whose outcome was unknown.
+    grantTable(
+      this.job.role,
+      props.tables.ledger,
+      [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+      [PENDING_CLAIMS_INDEX],
+    );
     props.unsubscribeSecret.grantRead(this.job.role);
 
     const stack = Stack.of(this);

@@ -11,7 +11,12 @@ import type { ClienteleStacks } from '../../infra/clientele.ts';
 import { type DeploymentConfig, loadDeploymentConfig, parseDeploymentConfig } from '../../infra/config.ts';
 import type { MonitoredJob } from '../../infra/constructs/common.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
-import { tableDefinitions, tableNames, WINBACK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
+import {
+  PENDING_CLAIMS_INDEX,
+  tableDefinitions,
+  tableNames,
+  WINBACK_INDEX,
+} from '../../shared/adapters/dynamodb/tables.ts';
 import { EngineConfigSchema } from '../../shared/domain/config.ts';
 import {
   actionsOf,
@@ -352,8 +357,13 @@ describe('functions', () => {
       });
     });
 
-    it('churn-cohorts: reads customers (cannot write them), writes snapshots, writes reports under cohorts/', () => {
-      expect(access('churn-cohorts')).toEqual({ customers: ['dynamodb:Scan'], snapshots: WRITE });
+    it('churn-cohorts: reads customers, orders and the ledger (writes none), writes snapshots and reports', () => {
+      expect(access('churn-cohorts')).toEqual({
+        customers: ['dynamodb:BatchGetItem', 'dynamodb:Scan'],
+        orders: ['dynamodb:Query'],
+        ledger: ['dynamodb:Scan'],
+        snapshots: WRITE,
+      });
       const role = dev.jobs.toJSON().Resources[logicalId(dev.stacks.jobs.churnCohorts.job.role)];
       expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('DataReportsWriterPolicy');
       const writer = Object.values(dev.data.findResources('AWS::IAM::ManagedPolicy'));
@@ -364,11 +374,13 @@ describe('functions', () => {
       ]);
     });
 
-    it('winback-email: SendEmail only as the sender, customers read via the winback index, ledger read/write', () => {
+    it('winback-email: SendEmail only as the sender, customers read (+ the cap slot update), ledger read/write', () => {
+      const customersAccess = [...READ, 'dynamodb:UpdateItem'].sort();
       expect(access('winback-email')).toEqual({
-        customers: READ,
-        [`customers/index/${WINBACK_INDEX}`]: READ,
+        customers: customersAccess,
+        [`customers/index/${WINBACK_INDEX}`]: customersAccess,
         ledger: READ_WRITE,
+        [`ledger/index/${PENDING_CLAIMS_INDEX}`]: READ_WRITE,
         secret: SECRET_READ,
         ...SENDER,
       });
