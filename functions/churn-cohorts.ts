@@ -30,7 +30,11 @@ export const handler = async (event: unknown, context: Context) => {
       snapshots: stores.snapshots,
       reports: s3ReportSink(s3, REPORTS_BUCKET, `cohorts/${asOf.slice(0, 10)}`),
     },
-    { asOf, currency: config.currency, segments: config.scanSegments, generatedAt: new Date().toISOString(),
+    {
+      asOf,
+      currency: config.currency,
+      segments: config.scanSegments,
+      generatedAt: new Date().toISOString(),
       ...(campaign.steps.length ? { campaignSummaryHtml: campaignResultsToHtml(campaign) } : {}),
     },
   );
