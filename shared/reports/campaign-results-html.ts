@@ -3,10 +3,10 @@ import { formatMinor } from '../domain/money.ts';
 import { escapeHtmlText } from './cohort-html.ts';
 
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+/** Percentage points with a sign: the uplift and its interval are differences of rates. */
+const pts = (v: number | null) => (v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`);
 const interval = (u: UpliftEstimate) =>
-  u.uplift === null
-    ? 'n/a'
-    : `${u.uplift >= 0 ? '+' : ''}${(u.uplift * 100).toFixed(1)} pts (95% CI ${pct(u.low)} to ${pct(u.high)})`;
+  u.uplift === null ? 'n/a' : `${pts(u.uplift)} pts (95% CI ${pts(u.low)} to ${pts(u.high)} pts)`;
 
 const cell = 'padding:6px 8px;border:1px solid #d9dee3;font-family:Arial,Helvetica,sans-serif;font-size:13px;';
 
