@@ -3,8 +3,8 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
@@ -141,38 +141,24 @@ export function dynamoCustomers(
       );
     },
     async *scan({ segment, totalSegments }) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const result = await client.send(
-          new ScanCommand({
-            TableName: table,
-            Segment: segment,
-            TotalSegments: totalSegments,
-            ExclusiveStartKey: startKey,
-            Limit: options.pageSize,
-          }),
-        );
-        yield pageOf(result.Items);
-        startKey = result.LastEvaluatedKey;
-      } while (startKey);
+      const pages = paginateScan(
+        { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+        { TableName: table, Segment: segment, TotalSegments: totalSegments },
+      );
+      for await (const result of pages) yield pageOf(result.Items);
     },
     async *dormantBetween(from, to) {
       for (let shard = 0; shard < options.indexShards; shard++) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const result = await client.send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: WINBACK_INDEX,
-              KeyConditionExpression: 'winbackShard = :s AND dormantSince BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':s': `ws#${String(shard).padStart(2, '0')}`, ':from': from, ':to': to },
-              ExclusiveStartKey: startKey,
-              Limit: options.pageSize,
-            }),
-          );
-          yield pageOf(result.Items);
-          startKey = result.LastEvaluatedKey;
-        } while (startKey);
+        const pages = paginateQuery(
+          { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+          {
+            TableName: table,
+            IndexName: WINBACK_INDEX,
+            KeyConditionExpression: 'winbackShard = :s AND dormantSince BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':s': `ws#${String(shard).padStart(2, '0')}`, ':from': from, ':to': to },
+          },
+        );
+        for await (const result of pages) yield pageOf(result.Items);
       }
     },
   };

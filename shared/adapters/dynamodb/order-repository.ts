@@ -3,7 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
@@ -57,22 +57,20 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
     },
     async listForCustomer(customerId) {
       const orders: Order[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const result = await client.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'customerId = :c',
-            ExpressionAttributeValues: { ':c': customerId },
-            ExclusiveStartKey: startKey,
-          }),
-        );
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: table,
+          KeyConditionExpression: 'customerId = :c',
+          ExpressionAttributeValues: { ':c': customerId },
+        },
+      );
+      for await (const result of pages) {
         for (const item of result.Items ?? []) {
           const parsed = OrderSchema.safeParse(item);
           if (parsed.success) orders.push(parsed.data);
         }
-        startKey = result.LastEvaluatedKey;
-      } while (startKey);
+      }
       return orders;
     },
     async deleteMany(keys) {

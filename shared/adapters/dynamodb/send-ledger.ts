@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
@@ -92,43 +92,39 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
     },
     async *pendingClaims(claimedBefore) {
       for (let shard = 0; shard < PENDING_SHARDS; shard++) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const result = await client.send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: PENDING_CLAIMS_INDEX,
-              KeyConditionExpression: 'pendingShard = :s AND claimedAt <= :t',
-              ExpressionAttributeValues: { ':s': `pc#${shard}`, ':t': claimedBefore },
-              ExclusiveStartKey: startKey,
-            }),
-          );
+        const pages = paginateQuery(
+          { client },
+          {
+            TableName: table,
+            IndexName: PENDING_CLAIMS_INDEX,
+            KeyConditionExpression: 'pendingShard = :s AND claimedAt <= :t',
+            ExpressionAttributeValues: { ':s': `pc#${shard}`, ':t': claimedBefore },
+          },
+        );
+        for await (const result of pages) {
           const page = parseAll(result.Items);
           yield { items: page.items.filter((e) => e.status === 'claimed'), invalid: page.invalid };
-          startKey = result.LastEvaluatedKey;
-        } while (startKey);
+        }
       }
     },
     async forCustomer(customerId, prefix) {
       const entries: LedgerEntry[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const result = await client.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'customerId = :c AND begins_with(#k, :p)',
-            ExpressionAttributeNames: { '#k': 'key' },
-            ExpressionAttributeValues: { ':c': customerId, ':p': prefix },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: table,
+          KeyConditionExpression: 'customerId = :c AND begins_with(#k, :p)',
+          ExpressionAttributeNames: { '#k': 'key' },
+          ExpressionAttributeValues: { ':c': customerId, ':p': prefix },
+          ConsistentRead: true,
+        },
+      );
+      for await (const result of pages) {
         const page = parseAll(result.Items);
         if (page.invalid.length)
           throw new Error(`stored ${page.invalid[0]?.key} is invalid: ${page.invalid[0]?.error}`);
         entries.push(...page.items);
-        startKey = result.LastEvaluatedKey;
-      } while (startKey);
+      }
       return entries;
     },
     async recordFirst(customerId, key, field, at, bounceType) {
@@ -166,12 +162,7 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
       );
     },
     async *scanAll() {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const result = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-        yield parseAll(result.Items);
-        startKey = result.LastEvaluatedKey;
-      } while (startKey);
+      for await (const result of paginateScan({ client }, { TableName: table })) yield parseAll(result.Items);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { CohortReportSchema, CohortRowSchema } from '../../domain/cohort.ts';
 import { describeIssues } from '../../domain/common.ts';
 import type { SnapshotStore } from '../../ports.ts';
@@ -21,19 +21,15 @@ export function dynamoSnapshots(client: DynamoDBDocumentClient, table: string): 
     },
     async loadCohortReport(asOf) {
       const items: Record<string, unknown>[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const result = await client.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'snapshotId = :id',
-            ExpressionAttributeValues: { ':id': idOf(asOf) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...(result.Items ?? []));
-        startKey = result.LastEvaluatedKey;
-      } while (startKey);
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: table,
+          KeyConditionExpression: 'snapshotId = :id',
+          ExpressionAttributeValues: { ':id': idOf(asOf) },
+        },
+      );
+      for await (const result of pages) items.push(...(result.Items ?? []));
       const summary = items.find((i) => i.part === 'summary');
       if (!summary) return undefined;
       const rows = items.filter((i) => String(i.part).startsWith('cohort#')).map((i) => CohortRowSchema.parse(i));
