@@ -10,7 +10,7 @@ import {
 import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
 import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
 import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
-import { type FlagDormantSummary, flagDormant } from '../shared/jobs/flag-dormant.ts';
+import { type FlagDormantSummary, flagDormantIncremental } from '../shared/jobs/flag-dormant.ts';
 import { type ImportSummary, importCustomers } from '../shared/jobs/import-customers.ts';
 import { type WinbackSummary, winbackEmail } from '../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../shared/ports.ts';
@@ -58,7 +58,12 @@ export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress)
   reading.update(read);
   const writing = bars.bar('importing customers', 1);
   const summary = await importCustomers(
-    { customers: rt.stores.customers, orders: rt.stores.orders, currency: rt.config.currency },
+    {
+      customers: rt.stores.customers,
+      orders: rt.stores.orders,
+      currency: rt.config.currency,
+      watermarks: rt.stores.snapshots,
+    },
     {
       profiles: profiles.records,
       orders: orders.records,
@@ -78,16 +83,23 @@ export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress)
   };
 }
 
-export async function runFlag(rt: Runtime, asOf: string, bars: Progress, dryRun = false): Promise<FlagDormantSummary> {
+export async function runFlag(
+  rt: Runtime,
+  asOf: string,
+  bars: Progress,
+  dryRun = false,
+  forceFull = false,
+): Promise<FlagDormantSummary> {
   const bar = bars.bar(`flag ${asOf.slice(0, 10)}`, 0);
   let seen = 0;
-  return flagDormant(
-    { customers: rt.stores.customers },
+  return flagDormantIncremental(
+    { customers: rt.stores.customers, watermarks: rt.stores.snapshots },
     {
       asOf,
       policy: rt.config.policy,
       segments: rt.config.scanSegments,
       dryRun,
+      forceFull,
       onPage: (n) => {
         seen += n;
         bar.setTotal(seen);

@@ -204,10 +204,11 @@ program
   .description('classify every customer as of a date and record stage changes (dormant, lost, reactivated, ...)')
   .addOption(new Option('--as-of <date>', 'classification date').argParser(asDate).default(today(), 'today'))
   .option('--dry-run', 'classify and count, write nothing')
+  .option('--full', 'read every customer (otherwise only those whose next check fell due since the last run)')
   .action(async (o) => {
     const rt = await openRuntime(globals());
     try {
-      const summary = await runFlag(rt, endOfDay(o.asOf), bars(), Boolean(o.dryRun));
+      const summary = await runFlag(rt, endOfDay(o.asOf), bars(), Boolean(o.dryRun), Boolean(o.full));
       emit(summary, printFlag(summary));
     } finally {
       await rt.close();

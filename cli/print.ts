@@ -32,8 +32,8 @@ export function printFlag(s: FlagDormantSummary): string {
     .map(([k, v]) => `${k.replace('>', ' → ')} ${n(v)}`)
     .join(', ');
   return [
-    `Flag as of ${s.asOf.slice(0, 10)}${s.dryRun ? ' (dry run)' : ''}: scanned ${n(s.scanned)}, changed ${n(s.changed)}, unchanged ${n(s.unchanged)}, conflicts retried ${n(s.conflicts)}, invalid ${n(s.invalid.length)}, failed ${n(s.failed.length)}`,
-    `  stages: ${printStages(s.stages)}`,
+    `Flag as of ${s.asOf.slice(0, 10)}${s.dryRun ? ' (dry run)' : ''} [${s.mode}${s.reason ? `: ${s.reason}` : ''}${s.since ? ` since ${s.since.slice(0, 10)}` : ''}]: read ${n(s.scanned)}, changed ${n(s.changed)}, next check refreshed ${n(s.refreshed)}, unchanged ${n(s.unchanged)}, conflicts retried ${n(s.conflicts)}, invalid ${n(s.invalid.length)}, failed ${n(s.failed.length)}`,
+    `  stages of the customers read: ${printStages(s.stages)}`,
     transitions ? `  transitions: ${transitions}` : '  transitions: none',
   ].join('\n');
 }

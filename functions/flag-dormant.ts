@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { flagDormant } from '../shared/jobs/flag-dormant.ts';
+import { flagDormantIncremental } from '../shared/jobs/flag-dormant.ts';
 import { storesFromEnv } from './adapters.ts';
 import { asOfFromEvent } from './as-of.ts';
 import { EngineConfigEnv, parseEnv } from './env.ts';
@@ -12,13 +12,13 @@ const stores = storesFromEnv(config.indexShards);
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
   const { asOf, dryRun } = asOfFromEvent(event, new Date());
-  const summary = await flagDormant(
-    { customers: stores.customers },
+  const summary = await flagDormantIncremental(
+    { customers: stores.customers, watermarks: stores.snapshots },
     { asOf, policy: config.policy, segments: config.scanSegments, dryRun },
   );
   metrics.addMetric('CustomersScanned', MetricUnit.Count, summary.scanned);
   metrics.addMetric('CustomersFlagged', MetricUnit.Count, summary.changed);
-  metrics.addMetric('DormantCustomers', MetricUnit.Count, summary.stages.dormant);
+  metrics.addMetric(summary.mode === 'full' ? 'FullPasses' : 'IncrementalPasses', MetricUnit.Count, 1);
   metrics.addMetric('InvalidItems', MetricUnit.Count, summary.invalid.length);
   metrics.publishStoredMetrics();
   const { invalid, failed, ...counts } = summary;

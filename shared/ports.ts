@@ -41,6 +41,8 @@ export interface CustomerRepository {
   putMany(customers: readonly Customer[]): Promise<void>;
   /** One segment of a parallel full scan, page by page. */
   scan(segment: ScanSegment): AsyncIterable<Page<Customer>>;
+  /** Customers whose next time-driven stage check falls in (after, upTo], via the day-sharded index. */
+  dueForCheck(after: string, upTo: string): AsyncIterable<Page<Customer>>;
   /** Customers whose dormancy episode started in [from, to], via the sparse sharded index (no table scan). */
   dormantBetween(from: string, to: string): AsyncIterable<Page<Customer>>;
   /** Removes every customer (demo reset). */
@@ -79,9 +81,19 @@ export interface SendLedger {
   deleteMany(keys: readonly { customerId: string; key: string }[]): Promise<void>;
 }
 
+export interface Watermark {
+  /** the as-of instant up to which the job has run successfully */
+  asOf: string;
+  /** hash of the settings the run used (e.g. the lifecycle policy); a change forces a full pass */
+  settings: string;
+}
+
 export interface SnapshotStore {
   saveCohortReport(report: CohortReport): Promise<void>;
   loadCohortReport(asOf: string): Promise<CohortReport | undefined>;
+  getWatermark(job: string): Promise<Watermark | undefined>;
+  /** `undefined` clears it: the next run does a full pass (e.g. after a bulk import). */
+  setWatermark(job: string, watermark: Watermark | undefined): Promise<void>;
 }
 
 export interface OutgoingEmail {

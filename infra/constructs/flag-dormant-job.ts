@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { NEXT_CHECK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
 import {
   baseEnvironment,
   grantTable,
@@ -48,7 +49,15 @@ export class FlagDormantJob extends Construct implements MonitoredJob {
       timeout: Duration.minutes(15),
       onFailure: this.deadLetterQueue,
     });
-    grantTable(this.job.role, props.tables.customers, ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    // Query on the next-check index: the incremental daily run; Scan: the full pass (first run, policy change).
+    grantTable(
+      this.job.role,
+      props.tables.customers,
+      ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      [NEXT_CHECK_INDEX],
+    );
+    // The watermark item (last successful as-of and policy fingerprint).
+    grantTable(this.job.role, props.tables.snapshots, ['dynamodb:GetItem', 'dynamodb:PutItem']);
     this.schedule = new JobSchedule(this, 'Schedule', {
       function: this.job.function,
       expression: props.expression,

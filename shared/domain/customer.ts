@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from './common.ts';
-import { type LifecyclePolicy, type Stage, StageSchema, stageOf, transitionReason } from './lifecycle.ts';
+import { type LifecyclePolicy, nextCheckAt, type Stage, StageSchema, stageOf, transitionReason } from './lifecycle.ts';
 import { CurrencySchema, MinorUnitsSchema } from './money.ts';
 import { monthKey } from './time.ts';
 
@@ -53,6 +53,8 @@ export const CustomerSchema = z.object({
   months: z.record(z.string().regex(/^\d{4}-\d{2}$/), MonthActivitySchema).default({}),
   stage: StageSchema.default('prospect'),
   stageSince: InstantSchema.optional(),
+  /** When the stage can next change with no new activity (see nextCheckAt); indexed for the daily flag run. */
+  nextCheckAt: InstantSchema.optional(),
   /** Start of the current dormancy episode; kept while lost, cleared on reactivation. Drives win-back. */
   dormantSince: InstantSchema.optional(),
   transitions: z
@@ -124,7 +126,10 @@ export function addOrder(customer: Customer, order: OrderFacts): Customer {
  */
 export function reclassify(customer: Customer, now: string, policy: LifecyclePolicy): Customer {
   const to = stageOf(customer, now, policy);
-  if (to === customer.stage && customer.stageSince) return customer;
+  if (to === customer.stage && customer.stageSince) {
+    const next = nextCheckAt(customer, to, policy);
+    return next === customer.nextCheckAt ? customer : { ...customer, nextCheckAt: next };
+  }
   const at = stageChangeInstant(customer, to, now, policy);
   const transition: Transition = {
     from: customer.stageSince ? customer.stage : null,
@@ -136,11 +141,10 @@ export function reclassify(customer: Customer, now: string, policy: LifecyclePol
   if (to === 'dormant' && customer.stage !== 'lost') dormantSince = at;
   if (to === 'lost' && !dormantSince) dormantSince = at;
   if (to !== 'dormant' && to !== 'lost') dormantSince = undefined;
+  const changed = { ...customer, stage: to, stageSince: at, dormantSince };
   return {
-    ...customer,
-    stage: to,
-    stageSince: at,
-    dormantSince,
+    ...changed,
+    nextCheckAt: nextCheckAt(changed, to, policy),
     transitions: [...customer.transitions, transition].slice(-MAX_TRANSITIONS_KEPT),
   };
 }

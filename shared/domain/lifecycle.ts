@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { daysBetween } from './time.ts';
+import { addDays, daysBetween } from './time.ts';
 
 export const STAGES = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'dormant', 'lost'] as const;
 export const StageSchema = z.enum(STAGES);
@@ -86,5 +86,32 @@ export function transitionReason(to: Stage, facts: ActivityFacts, now: string, p
       return 'first purchase';
     case 'active':
       return facts.stage === 'new' ? 'second purchase' : `purchased within ${policy.atRiskAfterDays} days`;
+  }
+}
+
+/**
+ * When the stage of a customer in `stage` can next change without any new activity: the next threshold measured
+ * from the last purchase (or the end of the reactivated period). Undefined for prospects and lost customers, whom
+ * only new activity can move. The daily flag run reads only customers whose check fell due since its last run.
+ */
+export function nextCheckAt(facts: ActivityFacts, stage: Stage, policy: LifecyclePolicy): string | undefined {
+  const last = facts.lastPurchaseAt;
+  if (!last) return undefined;
+  switch (stage) {
+    case 'prospect':
+    case 'lost':
+      return undefined;
+    case 'new':
+    case 'active':
+      return addDays(last, policy.atRiskAfterDays);
+    case 'reactivated': {
+      const atRisk = addDays(last, policy.atRiskAfterDays);
+      const expires = facts.stageSince ? addDays(facts.stageSince, policy.reactivatedForDays) : atRisk;
+      return expires < atRisk ? expires : atRisk;
+    }
+    case 'at_risk':
+      return addDays(last, policy.dormantAfterDays);
+    case 'dormant':
+      return addDays(last, policy.lostAfterDays);
   }
 }

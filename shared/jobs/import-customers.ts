@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { addOrder, type Customer, CustomerSchema, newCustomer, rememberEvent } from '../domain/customer.ts';
 import type { Order } from '../domain/events.ts';
 import type { CustomerCsvRow, OrderRecord } from '../import/rows.ts';
-import type { CustomerRepository, OrderRepository } from '../ports.ts';
+import type { CustomerRepository, OrderRepository, SnapshotStore } from '../ports.ts';
 
 export interface ImportDeps {
   customers: CustomerRepository;
   orders: OrderRepository;
   currency: string;
+  /** when given, the flag job's watermark is cleared: imported customers have no next check yet */
+  watermarks?: SnapshotStore;
 }
 
 export interface ImportInput {
@@ -60,6 +62,8 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     duplicateOrders: 0,
     rejected: [],
   };
+  // Imported customers are not classified yet (no next check instant): the next flag run must read everyone.
+  await deps.watermarks?.setWatermark('flag-dormant', undefined);
   const chunkSize = input.chunkSize ?? 500;
   for (let start = 0; start < ids.length; start += chunkSize) {
     const chunk = ids.slice(start, start + chunkSize);

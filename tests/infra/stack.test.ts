@@ -12,6 +12,7 @@ import { type DeploymentConfig, loadDeploymentConfig, parseDeploymentConfig } fr
 import type { MonitoredJob } from '../../infra/constructs/common.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
 import {
+  NEXT_CHECK_INDEX,
   PENDING_CLAIMS_INDEX,
   tableDefinitions,
   tableNames,
@@ -351,9 +352,12 @@ describe('functions', () => {
       'ses:configuration-set': ['ses:SendEmail'],
     };
 
-    it('flag-dormant: Scan, GetItem, PutItem on customers; nothing else', () => {
+    it('flag-dormant: reads/writes customers (Query only via next-check), its watermark in snapshots; nothing else', () => {
+      const customers = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'];
       expect(access('flag-dormant')).toEqual({
-        customers: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+        customers,
+        [`customers/index/${NEXT_CHECK_INDEX}`]: customers,
+        snapshots: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       });
     });
 

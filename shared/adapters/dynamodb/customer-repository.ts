@@ -10,9 +10,10 @@ import {
 import { describeIssues } from '../../domain/common.ts';
 import { type Customer, CustomerSchema } from '../../domain/customer.ts';
 import { shardOf } from '../../domain/shard.ts';
+import { addDays } from '../../domain/time.ts';
 import type { CustomerRepository, InvalidItem, Page } from '../../ports.ts';
 import { batchGet, batchWrite } from './batch.ts';
-import { WINBACK_INDEX } from './tables.ts';
+import { NEXT_CHECK_INDEX, WINBACK_INDEX } from './tables.ts';
 
 export interface CustomerRepositoryOptions {
   indexShards: number;
@@ -28,9 +29,15 @@ export function dynamoCustomers(
 ): CustomerRepository {
   const shardKey = (c: Customer) =>
     c.dormantSince ? `ws#${String(shardOf(c.customerId, options.indexShards)).padStart(2, '0')}` : undefined;
-  const toItem = (c: Customer, version: number) => ({ ...c, version, winbackShard: shardKey(c) });
+  const shard = (c: Customer) => String(shardOf(c.customerId, options.indexShards)).padStart(2, '0');
+  const toItem = (c: Customer, version: number) => ({
+    ...c,
+    version,
+    winbackShard: shardKey(c),
+    checkShard: c.nextCheckAt ? `${c.nextCheckAt.slice(0, 10)}#${shard(c)}` : undefined,
+  });
   const parse = (raw: Record<string, unknown>, invalid: InvalidItem[]): Customer | undefined => {
-    const { winbackShard: _ignored, ...item } = raw;
+    const { winbackShard: _ignored, checkShard: _alsoIgnored, ...item } = raw;
     const result = CustomerSchema.safeParse(item);
     if (result.success) return result.data;
     invalid.push({ key: `customer ${String(raw.customerId)}`, error: describeIssues(result.error) });
@@ -146,6 +153,35 @@ export function dynamoCustomers(
         { TableName: table, Segment: segment, TotalSegments: totalSegments },
       );
       for await (const result of pages) yield pageOf(result.Items);
+    },
+    async *dueForCheck(after, upTo) {
+      // One partition per day and shard; the sort key bounds the instants exactly.
+      for (
+        let day = after.slice(0, 10);
+        day <= upTo.slice(0, 10);
+        day = addDays(`${day}T00:00:00.000Z`, 1).slice(0, 10)
+      ) {
+        for (let n = 0; n < options.indexShards; n++) {
+          const pages = paginateQuery(
+            { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+            {
+              TableName: table,
+              IndexName: NEXT_CHECK_INDEX,
+              KeyConditionExpression: 'checkShard = :s AND nextCheckAt BETWEEN :after AND :upTo',
+              ExpressionAttributeValues: {
+                ':s': `${day}#${String(n).padStart(2, '0')}`,
+                ':after': after,
+                ':upTo': upTo,
+              },
+            },
+          );
+          for await (const result of pages) {
+            const page = pageOf(result.Items);
+            // BETWEEN is inclusive; the window is (after, upTo].
+            yield { items: page.items.filter((c) => (c.nextCheckAt ?? '') > after), invalid: page.invalid };
+          }
+        }
+      }
     },
     async *dormantBetween(from, to) {
       for (let shard = 0; shard < options.indexShards; shard++) {

@@ -1,8 +1,11 @@
-import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { CohortReportSchema, CohortRowSchema } from '../../domain/cohort.ts';
 import { describeIssues } from '../../domain/common.ts';
 import type { SnapshotStore } from '../../ports.ts';
 import { batchWrite } from './batch.ts';
+
+const WatermarkSchema = z.object({ asOf: z.string().nullable(), settings: z.string() });
 
 /**
  * Cohort snapshots: one `summary` item plus one item per cohort, so a base with many years of cohorts never
@@ -18,6 +21,33 @@ export function dynamoSnapshots(client: DynamoDBDocumentClient, table: string): 
         { PutRequest: { Item: { snapshotId, part: 'summary', ...summary } } },
         ...cohorts.map((row) => ({ PutRequest: { Item: { snapshotId, part: `cohort#${row.cohort}`, ...row } } })),
       ]);
+    },
+    async getWatermark(job) {
+      const result = await client.send(
+        new GetCommand({
+          TableName: table,
+          Key: { snapshotId: `watermark#${job}`, part: 'state' },
+          ConsistentRead: true,
+        }),
+      );
+      const parsed = WatermarkSchema.safeParse(result.Item);
+      return parsed.success && parsed.data.asOf
+        ? { asOf: parsed.data.asOf, settings: parsed.data.settings }
+        : undefined;
+    },
+    async setWatermark(job, watermark) {
+      await client.send(
+        new PutCommand({
+          TableName: table,
+          // A cleared watermark is written as asOf null (no DeleteItem permission needed).
+          Item: {
+            snapshotId: `watermark#${job}`,
+            part: 'state',
+            asOf: watermark?.asOf ?? null,
+            settings: watermark?.settings ?? '',
+          },
+        }),
+      );
     },
     async loadCohortReport(asOf) {
       const items: Record<string, unknown>[] = [];

@@ -18,13 +18,16 @@ export function tableNames(prefix = 'clientele'): TableNames {
 
 /** Name of the sparse, sharded index listing customers in a dormancy episode. */
 export const WINBACK_INDEX = 'winback-by-dormant-since';
+/** Customers by the day their stage can next change (`checkShard` = `YYYY-MM-DD#NN`) and the exact instant. */
+export const NEXT_CHECK_INDEX = 'next-check';
 /** Sparse index of ledger claims whose SES outcome is not known yet (`pendingShard` set only while claimed). */
 export const PENDING_CLAIMS_INDEX = 'pending-claims';
 export const PENDING_SHARDS = 4;
 
 /**
  * Key schemas, shared by the local servers and (as documentation) by the CDK stack, which declares the same keys.
- *  customers: customerId; GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince
+ *  customers: customerId; GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince;
+ *             GSI checkShard (`YYYY-MM-DD#NN` of nextCheckAt, sparse) + nextCheckAt
  *  orders:    customerId + orderId
  *  ledger:    customerId + key (`campaign#episode#step`); GSI pendingShard (`pc#N`, only while claimed) + claimedAt
  *  snapshots: snapshotId (`cohorts#<asOf>`) + part (`summary` | `cohort#YYYY-MM`)
@@ -39,6 +42,8 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'customerId', AttributeType: 'S' },
         { AttributeName: 'winbackShard', AttributeType: 'S' },
         { AttributeName: 'dormantSince', AttributeType: 'S' },
+        { AttributeName: 'checkShard', AttributeType: 'S' },
+        { AttributeName: 'nextCheckAt', AttributeType: 'S' },
       ],
       KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -47,6 +52,14 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
           KeySchema: [
             { AttributeName: 'winbackShard', KeyType: 'HASH' },
             { AttributeName: 'dormantSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: NEXT_CHECK_INDEX,
+          KeySchema: [
+            { AttributeName: 'checkShard', KeyType: 'HASH' },
+            { AttributeName: 'nextCheckAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },
