@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { sesClient, sesEmailSender } from '../shared/adapters/ses/ses-email-sender.ts';
+import { sesClient, sesEmailSender, sesMaxSendRate } from '../shared/adapters/ses/ses-email-sender.ts';
 import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
 import { winbackEmail } from '../shared/jobs/winback-email.ts';
 import { storesFromEnv } from './adapters.ts';
@@ -13,7 +13,8 @@ const { ENGINE_CONFIG: config } = parseEnv(EngineConfigEnv);
 const env = parseEnv(WinbackEnv);
 const unsubscribe = parseEnv(UnsubscribeEnv);
 const stores = storesFromEnv(config.indexShards);
-const email = sesEmailSender(sesClient({ configurationSetName: env.SES_CONFIGURATION_SET }), env.SES_CONFIGURATION_SET);
+const ses = sesClient({ configurationSetName: env.SES_CONFIGURATION_SET });
+const email = sesEmailSender(ses, env.SES_CONFIGURATION_SET);
 
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
@@ -23,6 +24,12 @@ export const handler = async (event: unknown, context: Context) => {
   const reconciled = dryRun
     ? undefined
     : await reconcileClaims(stores.ledger, { now: new Date().toISOString(), graceHours: 24, release: true });
+  // Never faster than the account's SES quota, even if MAX_SEND_RATE is set higher.
+  const quota = await sesMaxSendRate(ses).catch((error: unknown) => {
+    logger.warn('could not read the SES send quota; using MAX_SEND_RATE', { error: (error as Error).name });
+    return undefined;
+  });
+  const maxSendRate = Math.min(env.MAX_SEND_RATE, quota ?? env.MAX_SEND_RATE);
   const summary = await winbackEmail(
     { customers: stores.customers, ledger: stores.ledger, email },
     {
@@ -33,7 +40,7 @@ export const handler = async (event: unknown, context: Context) => {
       from: env.SENDER_ADDRESS,
       runId: context.awsRequestId,
       dryRun,
-      maxSendRate: env.MAX_SEND_RATE,
+      maxSendRate,
       ...(unsubscribe.UNSUBSCRIBE_BASE_URL
         ? {
             unsubscribe: {
@@ -57,6 +64,7 @@ export const handler = async (event: unknown, context: Context) => {
     ...counts,
     invalid: invalid.length,
     claimsReleased: reconciled?.released ?? 0,
+    maxSendRate,
     claimsAwaitingSesEvent: reconciled?.waiting ?? 0,
   });
   return counts;

@@ -190,7 +190,8 @@ export class JobFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords do not support ' +
-        'resource-level permissions, so they must use Resource "*". No other statement uses "*".',
+        'resource-level permissions, so they must use Resource "*". The only other "*" statement is ' +
+        "winback-email's ses:GetAccount (its send quota), which has no resource-level permissions either.",
     });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

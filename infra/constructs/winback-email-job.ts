@@ -85,6 +85,11 @@ export class WinbackEmailJob extends Construct implements MonitoredJob {
       }),
     );
 
+    // The account's send quota (GetAccount supports no resource-level permissions and returns no customer data).
+    this.job.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadSendQuota', actions: ['ses:GetAccount'], resources: ['*'] }),
+    );
+
     this.schedule = new JobSchedule(this, 'Schedule', {
       function: this.job.function,
       expression: props.expression,

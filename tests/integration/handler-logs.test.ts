@@ -89,6 +89,23 @@ beforeAll(async () => {
     POWERTOOLS_SERVICE_NAME: 'clientele-handler-logs',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     MAX_SEND_RATE: '100',
+    // The account aws-ses-v2-local reports to GetAccount: the handler sends no faster than its MaxSendRate.
+    AWS_SES_ACCOUNT: JSON.stringify({
+      DedicatedIpAutoWarmupEnabled: false,
+      Details: {
+        AdditionalContactEmailAddresses: [],
+        ContactLanguage: 'EN',
+        MailType: 'MARKETING',
+        ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+        UseCaseDescription: 'local',
+        WebsiteURL: 'https://shop.example',
+      },
+      EnforcementStatus: 'HEALTHY',
+      ProductionAccessEnabled: true,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 50000, MaxSendRate: 40, SentLast24Hours: 0 },
+      SuppressionAttributes: { SuppressedReasons: [] },
+    }),
   });
   for (const name of ['UNSUBSCRIBE_BASE_URL', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'POWERTOOLS_DEV']) {
     delete process.env[name];
@@ -234,6 +251,8 @@ describe('Lambda handler logs', () => {
     ]) {
       expect(log).toContain(message);
     }
+    // MAX_SEND_RATE is 100, the account's SES quota 40: the lower one is used.
+    expect(log).toMatch(/"maxSendRate":\s*40\b/);
     expect(log.match(EMAIL)?.[0]).toBeUndefined();
     expect(log).not.toContain(SENDER);
     for (const name of NAMES) expect(log).not.toContain(name);

@@ -1,4 +1,4 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { EmailSender } from '../../ports.ts';
 
 export interface SesConnection {
@@ -55,4 +55,14 @@ export function sesEmailSender(client: SESv2Client, configurationSetName?: strin
 /** SES message tag values allow only ASCII letters, digits, _ and -. */
 function sanitizeTag(value: string): string {
   return value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256);
+}
+
+/**
+ * The account's SES maximum send rate (emails per second) from GetAccount, or undefined when SES does not say.
+ * The job never sends faster than this or the configured rate, whichever is lower.
+ */
+export async function sesMaxSendRate(client: SESv2Client): Promise<number | undefined> {
+  const account = await client.send(new GetAccountCommand({}));
+  const rate = account.SendQuota?.MaxSendRate;
+  return typeof rate === 'number' && rate > 0 ? rate : undefined;
 }
