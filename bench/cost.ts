@@ -39,6 +39,8 @@ export interface MeasuredRuns {
     writesPerDay: number;
     indexedWritesPerDay: number;
     memoryMb: number;
+    /** client CPU per scanned item (SDK, schema parsing, classification), measured in this process */
+    cpuMicrosPerItem: number;
   };
   winbackQuery: { seconds: number; itemsRead: number; ledgerKeys: number; runsPerDay: number; memoryMb: number };
   cohorts: { seconds: number; itemsRead: number; snapshotWrites: number; memoryMb: number };
@@ -61,6 +63,8 @@ export interface ScaledCost {
   };
   lambda: {
     flagSecondsPerRun: number;
+    /** client CPU × N on the vCPU share of the flag function: a lower bound that ignores every I/O wait */
+    flagCpuFloorSecondsPerRun: number;
     cohortsSecondsPerRun: number;
     winbackSecondsPerDay: number;
     gbSecondsPerMonth: number;
@@ -74,7 +78,8 @@ export interface ScaledCost {
   totalWithoutSesUsd: number;
   ses: { emailsPerMonth: number; usd: number; hoursOfSendingPerDay: number };
   limits: {
-    flagRunExceeds15Minutes: boolean;
+    /** yes: even the CPU floor exceeds 15 min; likely: the extrapolated local wall time does; no: neither */
+    flagRunExceeds15Minutes: 'yes' | 'likely' | 'no';
     cohortsRunExceeds15Minutes: boolean;
   };
 }
@@ -114,6 +119,7 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
   const storageGb = storageBytes / 2 ** 30;
 
   const flagSeconds = m.flag.seconds * f;
+  const flagCpuFloorSeconds = ((m.flag.cpuMicrosPerItem * customers) / 1e6) * (MB_PER_VCPU / m.flag.memoryMb);
   const cohortsSeconds = m.cohorts.seconds * f;
   const winbackSecondsPerDay = m.winbackQuery.runsPerDay * m.winbackQuery.seconds * f + emailsPerDay / m.maxSendRate;
   const gbSeconds =
@@ -133,6 +139,7 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
   };
   const lambda = {
     flagSecondsPerRun: flagSeconds,
+    flagCpuFloorSecondsPerRun: flagCpuFloorSeconds,
     cohortsSecondsPerRun: cohortsSeconds,
     winbackSecondsPerDay,
     gbSecondsPerMonth: gbSeconds,
@@ -166,7 +173,8 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
       hoursOfSendingPerDay: emailsPerDay / m.maxSendRate / 3600,
     },
     limits: {
-      flagRunExceeds15Minutes: flagSeconds > LAMBDA_TIMEOUT_SECONDS,
+      flagRunExceeds15Minutes:
+        flagCpuFloorSeconds > LAMBDA_TIMEOUT_SECONDS ? 'yes' : flagSeconds > LAMBDA_TIMEOUT_SECONDS ? 'likely' : 'no',
       cohortsRunExceeds15Minutes: cohortsSeconds > LAMBDA_TIMEOUT_SECONDS,
     },
   };

@@ -253,11 +253,18 @@ export function renderMarkdown(r: BenchResults): string {
         costRow('SQS / Step Functions', () => '$0 (not used)'),
         costRow('**total without SES**', (x) => `**${usd(x.totalWithoutSesUsd)}**`),
         costRow('SES (separate)', (x) => `${usd(x.ses.usd)} (${int(x.ses.emailsPerMonth)} emails)`),
-        costRow('flag run in one Lambda', (x) => `${dec(x.lambda.flagSecondsPerRun / 60, 1)} min`),
         costRow(
-          'exceeds 15 min?',
+          'flag run in one Lambda (local wall time × N)',
+          (x) => `${dec(x.lambda.flagSecondsPerRun / 60, 1)} min`,
+        ),
+        costRow(
+          `flag run, CPU floor in a 512 MB Lambda${r.limits.cpuIncludesServer ? ' (incl. dynalite thread)' : ''}`,
+          (x) => `${dec(x.lambda.flagCpuFloorSecondsPerRun / 60, 1)} min`,
+        ),
+        costRow(
+          'flag run exceeds 15 min?',
           (x) =>
-            (x.limits.flagRunExceeds15Minutes ? '**yes**' : 'no') +
+            (x.limits.flagRunExceeds15Minutes === 'no' ? 'no' : `**${x.limits.flagRunExceeds15Minutes}**`) +
             (x.limits.cohortsRunExceeds15Minutes ? ' (cohorts too)' : ''),
         ),
       ],

@@ -388,6 +388,7 @@ async function main(): Promise<void> {
         writesPerDay: flagWrites / deltaDays,
         indexedWritesPerDay: flagIndexed / deltaDays,
         memoryMb: MEMORY_MB.flag,
+        cpuMicrosPerItem: (flag.cpuSeconds / Math.max(1, flag.value.scanned)) * 1e6,
       },
       winbackQuery: {
         seconds: dry.seconds,

@@ -40,8 +40,9 @@ const SchedulesSchema = z.strictObject({
   churnCohorts: ScheduleExpressionSchema.default('cron(0 6 ? * MON *)'),
   /**
    * When winback-email runs. Hourly, because sends wait for each customer's local 09:00–20:00 window (quiet
-   * hours): a single daily run would never reach time zones where that hour falls at night. A run that finds
-   * nothing due costs one query per index shard.
+   * hours): a single daily run would never reach time zones where that hour falls at night. Each run reads the
+   * whole dormancy window of the win-back index and 3 ledger keys per eligible customer, due or not: the main
+   * DynamoDB cost at scale (docs/scaling.md).
    * @default 'cron(5 * * * ? *)' (every hour at :05)
    */
   winback: ScheduleExpressionSchema.default('cron(5 * * * ? *)'),
