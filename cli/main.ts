@@ -279,7 +279,7 @@ program
   .action(async (o) => {
     const rt = await openRuntime(globals());
     try {
-      const summary = await reconcileClaims(rt.stores.ledger, {
+      const summary = await reconcileClaims(rt.stores, {
         now: new Date().toISOString(),
         graceHours: o.releaseOlderThanHours ?? 0,
         release: o.releaseOlderThanHours !== undefined,

@@ -32,6 +32,15 @@ export const WinbackEnv = z.object({
   MAX_SEND_RATE: z.coerce.number().positive().default(14),
 });
 
+/** The win-back planner hands tasks to the senders through this queue. */
+export const WinbackQueueEnv = z.object({
+  WINBACK_QUEUE_URL: z.string().regex(/^https?:\/\/\S+$/, 'must be an SQS queue URL'),
+  /** the sender's SQS event source maxConcurrency: each sender instance gets MAX_SEND_RATE / this */
+  SENDER_CONCURRENCY: z.coerce.number().int().min(2).max(1000).default(2),
+  /** minutes between planner runs: a run plans no more than the senders can send in that time */
+  PLAN_INTERVAL_MINUTES: z.coerce.number().int().positive().default(60),
+});
+
 /** One-click unsubscribe: the public endpoint's URL and the HMAC secret's ARN in Secrets Manager. */
 export const UnsubscribeEnv = z.object({
   UNSUBSCRIBE_BASE_URL: z.url().optional(),
@@ -55,5 +64,7 @@ export const ScheduledJobEventSchema = z
     /** override: run as of this date (YYYY-MM-DD), e.g. for a manual re-run */
     asOf: z.iso.date().optional(),
     dryRun: z.boolean().optional(),
+    /** a full pass instead of the incremental one (flag: every customer; win-back: every recent episode) */
+    full: z.boolean().optional(),
   })
   .passthrough();

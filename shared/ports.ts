@@ -1,7 +1,7 @@
 import type { CohortReport } from './domain/cohort.ts';
 import type { Customer } from './domain/customer.ts';
 import type { Order } from './domain/events.ts';
-import type { LedgerEntry } from './domain/winback.ts';
+import type { LedgerEntry, WinbackTask } from './domain/winback.ts';
 
 /** A stored item that failed its schema: reported with its key, never trusted, never fatal. */
 export interface InvalidItem {
@@ -43,6 +43,13 @@ export interface CustomerRepository {
   scan(segment: ScanSegment): AsyncIterable<Page<Customer>>;
   /** Customers whose next time-driven stage check falls in (after, upTo], via the day-sharded index. */
   dueForCheck(after: string, upTo: string): AsyncIterable<Page<Customer>>;
+  /** Customers whose win-back step is due at or before `upTo` (`winbackDueAt`), via the sparse sharded index. */
+  dueForWinback(upTo: string): AsyncIterable<Page<Customer>>;
+  /**
+   * Sets (or, with `undefined`, removes) `winbackDueAt`, only if the customer is still in the dormancy episode
+   * that started at `episodeStart` (`undefined`: in none). False if that no longer holds.
+   */
+  setWinbackDue(customerId: string, episodeStart: string | undefined, dueAt: string | undefined): Promise<boolean>;
   /** Customers whose dormancy episode started in [from, to], via the sparse sharded index (no table scan). */
   dormantBetween(from: string, to: string): AsyncIterable<Page<Customer>>;
   /** Removes every customer (demo reset). */
@@ -114,4 +121,12 @@ export interface EmailSender {
 /** Where rendered report files go: a local folder in the CLI, S3 in Lambda. */
 export interface ReportSink {
   write(name: string, body: string, contentType: string): Promise<string>;
+}
+
+/** Where planned win-back sends go: SQS in AWS (durable), straight to the sender in the local CLI. */
+export interface WinbackTaskQueue {
+  /** true when enqueued tasks outlive this process; the planner then leases the customer until the send is done */
+  readonly durable: boolean;
+  /** Enqueues the tasks; returns those that could not be enqueued (they stay due for the next run). */
+  enqueue(tasks: readonly WinbackTask[]): Promise<WinbackTask[]>;
 }

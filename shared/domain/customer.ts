@@ -57,6 +57,12 @@ export const CustomerSchema = z.object({
   nextCheckAt: InstantSchema.optional(),
   /** Start of the current dormancy episode; kept while lost, cleared on reactivation. Drives win-back. */
   dormantSince: InstantSchema.optional(),
+  /**
+   * When the win-back job should next look at this customer (its next step falls due); indexed, so the hourly run
+   * reads only customers with a step due. Set when a dormancy episode starts or consent is given during one; moved
+   * on by the win-back job after each step; absent when nothing can be due.
+   */
+  winbackDueAt: InstantSchema.optional(),
   transitions: z
     .array(TransitionSchema)
     .max(MAX_TRANSITIONS_KEPT * 2)
@@ -142,11 +148,30 @@ export function reclassify(customer: Customer, now: string, policy: LifecyclePol
   if (to === 'lost' && !dormantSince) dormantSince = at;
   if (to !== 'dormant' && to !== 'lost') dormantSince = undefined;
   const changed = { ...customer, stage: to, stageSince: at, dormantSince };
-  return {
+  return withWinbackReview(customer, {
     ...changed,
     nextCheckAt: nextCheckAt(changed, to, policy),
     transitions: [...customer.transitions, transition].slice(-MAX_TRANSITIONS_KEPT),
-  };
+  });
+}
+
+/**
+ * Keeps `winbackDueAt` right when a change could make a win-back step due: a new dormancy episode, or consent or an
+ * address arriving during one, makes the customer due now (the episode start is always in the past); leaving the
+ * episode clears it. The win-back job moves it on from there.
+ */
+export function withWinbackReview(before: Customer, after: Customer): Customer {
+  if (!after.dormantSince) {
+    if (!after.winbackDueAt) return after;
+    const { winbackDueAt: _cleared, ...rest } = after;
+    return rest;
+  }
+  const opened =
+    after.dormantSince !== before.dormantSince ||
+    (hasMarketingConsent(after) && !hasMarketingConsent(before)) ||
+    (!!after.email && !before.email);
+  if (!opened || (after.winbackDueAt && after.winbackDueAt <= after.dormantSince)) return after;
+  return { ...after, winbackDueAt: after.dormantSince };
 }
 
 /**

@@ -43,3 +43,19 @@ export function isWithinSendWindow(at: string, timeZone: string, policy: Sending
 export function isHeldOut(customerId: string, campaignId: string, policy: SendingPolicy): boolean {
   return shardOf(`${campaignId}:${customerId}`, 10_000) < Math.round(policy.holdoutPercent * 100);
 }
+
+/**
+ * The first instant at or after `at` that falls inside the customer's local send window, to the quarter hour (time
+ * zones with half- and quarter-hour offsets, daylight-saving jumps). `at` itself when there are no quiet hours.
+ */
+export function nextSendWindowStart(at: string, timeZone: string, policy: SendingPolicy): string {
+  if (isWithinSendWindow(at, timeZone, policy)) return at;
+  const quarter = 15 * 60_000;
+  const start = Math.ceil(Date.parse(at) / quarter) * quarter;
+  // A window at least one hour wide recurs within a day; 49 hours covers any offset and DST change.
+  for (let t = start; t < start + 49 * 3_600_000; t += quarter) {
+    const candidate = new Date(t).toISOString();
+    if (isWithinSendWindow(candidate, timeZone, policy)) return candidate;
+  }
+  return new Date(start + 24 * 3_600_000).toISOString();
+}

@@ -122,18 +122,44 @@ export function nextWinbackStep(
   now: string,
   config: WinbackConfig,
 ): NextStep {
-  if ((customer.stage !== 'dormant' && customer.stage !== 'lost') || !customer.dormantSince)
-    return { skip: 'not-dormant' };
-  if (customer.suppression) return { skip: 'suppressed' };
-  if (!hasMarketingConsent(customer)) return { skip: 'no-consent' };
-  if (!customer.email) return { skip: 'no-valid-email' };
+  const pending = pendingWinbackStep(customer, sent, now, config);
+  if ('skip' in pending) return pending;
+  if (pending.dueAt > now) return { skip: 'not-due-yet' };
+  return pending;
+}
+
+/**
+ * When the customer's win-back should next be looked at: the due instant of their next step (possibly in the past:
+ * due now), or undefined when no step can ever be due in this episode (ineligible, complete, too old). Stored as
+ * `winbackDueAt` and indexed, so the hourly run reads only customers with something due.
+ */
+export function nextWinbackDueAt(
+  customer: Customer,
+  sent: ReadonlyMap<string, string>,
+  now: string,
+  config: WinbackConfig,
+): string | undefined {
+  const pending = pendingWinbackStep(customer, sent, now, config);
+  return 'skip' in pending ? undefined : pending.dueAt;
+}
+
+/** The customer's next step in the sequence and when it falls due, whether or not that is before `now`. */
+function pendingWinbackStep(
+  customer: Customer,
+  sent: ReadonlyMap<string, string>,
+  now: string,
+  config: WinbackConfig,
+): NextStep {
+  const reason = winbackIneligibility(customer);
+  if (reason) return { skip: reason };
+  const dormantSince = customer.dormantSince as string;
   const index = config.steps.findIndex((s) => !sent.has(s.id));
   if (index === -1) return { skip: 'sequence-complete' };
   const step = config.steps[index] as WinbackStep;
-  if (index === 0 && daysBetween(customer.dormantSince, now) > config.maxEpisodeAgeDays) {
+  let dueAt = addDays(dormantSince, step.offsetDays);
+  if (index === 0 && daysBetween(dormantSince, dueAt > now ? dueAt : now) > config.maxEpisodeAgeDays) {
     return { skip: 'episode-too-old' };
   }
-  let dueAt = addDays(customer.dormantSince, step.offsetDays);
   if (index > 0) {
     const previous = config.steps[index - 1] as WinbackStep;
     const previousAt = sent.get(previous.id) as string;
@@ -141,6 +167,21 @@ export function nextWinbackStep(
     const spaced = addDays(`${previousAt.slice(0, 10)}T00:00:00.000Z`, step.offsetDays - previous.offsetDays);
     if (spaced > dueAt) dueAt = spaced;
   }
-  if (dueAt > now) return { skip: 'not-due-yet' };
   return { step, index, dueAt };
 }
+
+/**
+ * One planned send: what the hourly planner puts on the queue and the sender takes off it. No address or name:
+ * the sender re-reads the customer, so consent withdrawn in between is honoured.
+ */
+export const WinbackTaskSchema = z.object({
+  customerId: CustomerIdSchema,
+  campaignId: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  /** the dormancy episode (dormantSince date) the step belongs to */
+  episode: z.iso.date(),
+  stepId: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  /** the planning run's as-of and id, recorded on the ledger entry */
+  runAsOf: InstantSchema,
+  runId: z.string().min(1).max(100),
+});
+export type WinbackTask = z.infer<typeof WinbackTaskSchema>;

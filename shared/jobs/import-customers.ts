@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { addOrder, type Customer, CustomerSchema, newCustomer, rememberEvent } from '../domain/customer.ts';
+import {
+  addOrder,
+  type Customer,
+  CustomerSchema,
+  newCustomer,
+  rememberEvent,
+  withWinbackReview,
+} from '../domain/customer.ts';
 import type { Order } from '../domain/events.ts';
 import type { CustomerCsvRow, OrderRecord } from '../import/rows.ts';
 import type { CustomerRepository, OrderRepository, SnapshotStore } from '../ports.ts';
@@ -100,6 +107,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         ordersToWrite.push({ ...order, applied: true });
         summary.ordersApplied += 1;
       }
+      if (existing) customer = withWinbackReview(existing, customer);
       const checked = CustomerSchema.safeParse(rememberEvent(customer, batchId));
       if (!checked.success) {
         summary.rejected.push({ customerId: id, error: checked.error.issues.map((i) => i.message).join('; ') });

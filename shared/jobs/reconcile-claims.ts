@@ -1,6 +1,6 @@
 import { addDays } from '../domain/time.ts';
-import type { LedgerEntry } from '../domain/winback.ts';
-import type { SendLedger } from '../ports.ts';
+import { episodeOf, type LedgerEntry } from '../domain/winback.ts';
+import type { CustomerRepository, SendLedger } from '../ports.ts';
 
 export interface ReconcileSummary {
   /** claims with no SES evidence after the grace period, released so a later run may send the step */
@@ -14,10 +14,10 @@ export interface ReconcileSummary {
  * A claim stays `claimed` when the run died or timed out around the SES call. SES emits a Send event for every
  * email it accepts, and the feedback job resolves such claims as sent within seconds. A claim with no event after
  * `graceHours` was therefore never accepted, and is released so the step can be sent: never twice.
- * Release only where SES events are delivered (the deployed stack); without them (local runs) list only.
+ * A released customer is made due again at once. Release only where SES events are delivered (the deployed stack); without them (local runs) list only.
  */
 export async function reconcileClaims(
-  ledger: SendLedger,
+  { ledger, customers }: { ledger: SendLedger; customers: CustomerRepository },
   input: { now: string; graceHours: number; release: boolean },
 ): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { released: 0, waiting: 0, pending: [] };
@@ -29,7 +29,13 @@ export async function reconcileClaims(
           status: 'released',
           error: `reconciled: no SES event within ${input.graceHours} h, not sent`,
         });
-        if (released) summary.released += 1;
+        if (!released) continue;
+        summary.released += 1;
+        // The released step is the customer's next step again: make them due so the next run sends it.
+        const customer = await customers.get(e.customerId);
+        if (customer && episodeOf(customer) === e.episode) {
+          await customers.setWinbackDue(customer.customerId, customer.dormantSince, input.now);
+        }
       } else {
         summary.waiting += 1;
         summary.pending.push({

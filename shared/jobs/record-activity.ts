@@ -1,6 +1,14 @@
 import { runConcurrently } from '../concurrency.ts';
 import { describeIssues } from '../domain/common.ts';
-import { addOrder, type Customer, CustomerSchema, newCustomer, reclassify, rememberEvent } from '../domain/customer.ts';
+import {
+  addOrder,
+  type Customer,
+  CustomerSchema,
+  newCustomer,
+  reclassify,
+  rememberEvent,
+  withWinbackReview,
+} from '../domain/customer.ts';
 import { type CustomerEvent, CustomerEventSchema } from '../domain/events.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerRepository, OrderRepository } from '../ports.ts';
@@ -123,10 +131,9 @@ async function updateCustomer(deps: RecordActivityDeps, event: CustomerEvent): P
     const marker = event.type === 'order.placed' ? `order:${event.orderId}` : event.eventId;
     if (stored?.recentEventIds.includes(marker)) return 'duplicate';
     const base = stored ?? newCustomer(event.customerId, deps.currency);
-    const next = reclassify(
-      rememberEvent(applyToCustomer(base, event), marker),
-      laterOf(deps.now, event.occurredAt),
-      deps.policy,
+    const next = withWinbackReview(
+      base,
+      reclassify(rememberEvent(applyToCustomer(base, event), marker), laterOf(deps.now, event.occurredAt), deps.policy),
     );
     const saved = await deps.customers.saveIfVersion(CustomerSchema.parse(next), stored ? stored.version : null);
     if (saved) return stored ? 'applied' : 'created';

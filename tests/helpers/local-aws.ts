@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   ensureTables,
   type LocalServer,
@@ -81,4 +82,37 @@ export async function collect<T>(pages: AsyncIterable<{ items: T[] }>): Promise<
   const all: T[] = [];
   for await (const page of pages) all.push(...page.items);
   return all;
+}
+
+/** An SQS queue on the embedded fauxqs emulator (SQS API on a local port), for the planner → sender path. */
+export async function startLocalSqs(queueName = 'winback-tasks') {
+  const { startFauxqs } = await import('fauxqs');
+  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const client = new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName }));
+  return {
+    endpoint,
+    client,
+    queueUrl: QueueUrl as string,
+    /** Takes every visible message off the queue (deleting them), as the Lambda event source would. */
+    async drain(): Promise<{ messageId: string; body: string; receiptHandle: string }[]> {
+      const out: { messageId: string; body: string; receiptHandle: string }[] = [];
+      for (;;) {
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        if (Messages.length === 0) return out;
+        for (const m of Messages) {
+          out.push({ messageId: m.MessageId ?? '', body: m.Body ?? '', receiptHandle: m.ReceiptHandle ?? '' });
+          await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+        }
+      }
+    },
+    close: () => server.stop(),
+  };
 }

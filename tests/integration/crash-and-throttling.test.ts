@@ -139,14 +139,14 @@ describe('crash injection', () => {
       // The crashed call (and calls in flight with it) are left for reconciliation, nothing else.
       expect(claimed.length).toBeGreaterThanOrEqual(1);
       expect(claimed.length).toBeLessThanOrEqual(3);
-      const pending = await reconcileClaims(env.stores.ledger, { now: NOW, graceHours: 24, release: false });
+      const pending = await reconcileClaims(env.stores, { now: NOW, graceHours: 24, release: false });
       expect(pending.waiting).toBe(claimed.length);
       expect(ids.filter((id) => !perRecipient.has(`${id}@example.com`)).length).toBeLessThanOrEqual(claimed.length);
 
       // 2. SES Send events resolve the claims SES accepted; after 24 h the others are released and sent.
       const episode = (await env.stores.customers.get('k000'))?.dormantSince?.slice(0, 10) as string;
       await deliverSesSendEvents(env, episode);
-      const released = await reconcileClaims(env.stores.ledger, {
+      const released = await reconcileClaims(env.stores, {
         now: addDays(NOW, 8),
         graceHours: 24,
         release: true,

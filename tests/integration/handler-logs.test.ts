@@ -13,6 +13,7 @@ import {
   type LocalAws,
   sentEmails,
   startLocalAws,
+  startLocalSqs,
   type TestEnv,
 } from '../helpers/local-aws.ts';
 
@@ -31,6 +32,7 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 let aws: LocalAws;
 let env: TestEnv;
+let sqs: Awaited<ReturnType<typeof startLocalSqs>>;
 const savedEnv = { ...process.env };
 const captured: string[] = [];
 const restores: (() => void)[] = [];
@@ -72,6 +74,7 @@ function startCapture(): void {
 beforeAll(async () => {
   aws = await startLocalAws();
   env = await freshEnv(aws);
+  sqs = await startLocalSqs();
   Object.assign(process.env, {
     CUSTOMERS_TABLE: env.tables.customers,
     ORDERS_TABLE: env.tables.orders,
@@ -86,6 +89,8 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: aws.dynamo.endpoint,
     AWS_ENDPOINT_URL_SESV2: aws.ses.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    WINBACK_QUEUE_URL: sqs.queueUrl,
     POWERTOOLS_SERVICE_NAME: 'clientele-handler-logs',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     MAX_SEND_RATE: '100',
@@ -117,6 +122,7 @@ afterAll(async () => {
   for (const restore of restores.splice(0)) restore();
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
   Object.assign(process.env, savedEnv);
+  await sqs?.close();
   await aws?.close();
 });
 
@@ -201,10 +207,53 @@ describe('Lambda handler logs', () => {
     const scheduledTime = now;
     const flagged = (await flagDormant({ scheduledTime }, context('flag-dormant'))) as { stages: { dormant: number } };
     expect(flagged.stages.dormant).toBe(CUSTOMERS.length);
-    const sent = (await winback({ scheduledTime }, context('winback-email'))) as {
-      steps: Record<string, { sent: number }>;
+    const planned = (await winback({ scheduledTime }, context('winback-email'))) as {
+      steps: Record<string, { planned: number }>;
     };
-    expect(sent.steps['miss-you']?.sent).toBe(CUSTOMERS.length);
+    expect(planned.steps['miss-you']?.planned).toBe(CUSTOMERS.length);
+    // The planner's SQS messages, delivered to the sender as the Lambda event source would, plus one malformed.
+    const messages = await sqs.drain();
+    expect(messages).toHaveLength(CUSTOMERS.length);
+    expect(
+      messages
+        .map((m) => m.body)
+        .join('\n')
+        .match(EMAIL),
+    ).toBeNull();
+    const record = (messageId: string, body: string) => ({
+      messageId,
+      receiptHandle: `rh-${messageId}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:winback-tasks',
+      awsRegion: 'us-east-1',
+    });
+    const sender = await load('../../functions/winback-send.ts');
+    const response = (await sender(
+      {
+        Records: [
+          ...messages.map((m) => record(m.messageId, m.body)),
+          record('poison-1', JSON.stringify({ customerId: 'hl-1', stepId: 'Miss You!' })),
+        ],
+      },
+      context('winback-send'),
+    )) as { batchItemFailures: { itemIdentifier: string }[] };
+    // Only the malformed message is handed back to SQS (to be redelivered, then dead-lettered).
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'poison-1' }]);
+    // A redelivered batch sends nothing twice: the ledger claim stops it.
+    const again = (await sender(
+      { Records: messages.map((m) => record(`${m.messageId}-again`, m.body)) },
+      context('winback-send'),
+    )) as { batchItemFailures: unknown[] };
+    expect(again.batchItemFailures).toEqual([]);
 
     // SES feedback for each sent email, built from the ledger as SES would deliver it through EventBridge.
     const ledger = await collect(env.stores.ledger.scanAll());
@@ -247,12 +296,15 @@ describe('Lambda handler logs', () => {
       'record-activity finished',
       'flag-dormant finished',
       'winback-email finished',
+      'winback-send finished',
+      'invalid win-back task',
       'ses feedback applied',
     ]) {
       expect(log).toContain(message);
     }
-    // MAX_SEND_RATE is 100, the account's SES quota 40: the lower one is used.
+    // MAX_SEND_RATE is 100, the account's SES quota 40: the lower one is used, split over 2 sender instances.
     expect(log).toMatch(/"maxSendRate":\s*40\b/);
+    expect(log).toMatch(/"ratePerInstance":\s*20\b/);
     expect(log.match(EMAIL)?.[0]).toBeUndefined();
     expect(log).not.toContain(SENDER);
     for (const name of NAMES) expect(log).not.toContain(name);

@@ -13,7 +13,7 @@ import { shardOf } from '../../domain/shard.ts';
 import { addDays } from '../../domain/time.ts';
 import type { CustomerRepository, InvalidItem, Page } from '../../ports.ts';
 import { batchGet, batchWrite } from './batch.ts';
-import { NEXT_CHECK_INDEX, WINBACK_INDEX } from './tables.ts';
+import { NEXT_CHECK_INDEX, WINBACK_DUE_INDEX, WINBACK_INDEX } from './tables.ts';
 
 export interface CustomerRepositoryOptions {
   indexShards: number;
@@ -35,9 +35,10 @@ export function dynamoCustomers(
     version,
     winbackShard: shardKey(c),
     checkShard: c.nextCheckAt ? `${c.nextCheckAt.slice(0, 10)}#${shard(c)}` : undefined,
+    winbackDueShard: c.winbackDueAt ? `wd#${shard(c)}` : undefined,
   });
   const parse = (raw: Record<string, unknown>, invalid: InvalidItem[]): Customer | undefined => {
-    const { winbackShard: _ignored, checkShard: _alsoIgnored, ...item } = raw;
+    const { winbackShard: _w, checkShard: _c, winbackDueShard: _d, ...item } = raw;
     const result = CustomerSchema.safeParse(item);
     if (result.success) return result.data;
     invalid.push({ key: `customer ${String(raw.customerId)}`, error: describeIssues(result.error) });
@@ -181,6 +182,48 @@ export function dynamoCustomers(
             yield { items: page.items.filter((c) => (c.nextCheckAt ?? '') > after), invalid: page.invalid };
           }
         }
+      }
+    },
+    async setWinbackDue(customerId, episodeStart, dueAt) {
+      const shardOfId = `wd#${String(shardOf(customerId, options.indexShards)).padStart(2, '0')}`;
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId },
+            UpdateExpression: dueAt
+              ? 'SET winbackDueAt = :due, winbackDueShard = :shard, #v = #v + :one'
+              : 'REMOVE winbackDueAt, winbackDueShard SET #v = #v + :one',
+            // Only for the episode the decision was made for: a purchase or a new episode since then wins.
+            ConditionExpression: episodeStart
+              ? 'attribute_exists(customerId) AND dormantSince = :episode'
+              : 'attribute_exists(customerId) AND attribute_not_exists(dormantSince)',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ...(dueAt ? { ':due': dueAt, ':shard': shardOfId } : {}),
+              ...(episodeStart ? { ':episode': episodeStart } : {}),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async *dueForWinback(upTo) {
+      for (let shard = 0; shard < options.indexShards; shard++) {
+        const pages = paginateQuery(
+          { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+          {
+            TableName: table,
+            IndexName: WINBACK_DUE_INDEX,
+            KeyConditionExpression: 'winbackDueShard = :s AND winbackDueAt <= :upTo',
+            ExpressionAttributeValues: { ':s': `wd#${String(shard).padStart(2, '0')}`, ':upTo': upTo },
+          },
+        );
+        for await (const result of pages) yield pageOf(result.Items);
       }
     },
     async *dormantBetween(from, to) {

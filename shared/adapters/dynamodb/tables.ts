@@ -20,6 +20,8 @@ export function tableNames(prefix = 'clientele'): TableNames {
 export const WINBACK_INDEX = 'winback-by-dormant-since';
 /** Customers by the day their stage can next change (`checkShard` = `YYYY-MM-DD#NN`) and the exact instant. */
 export const NEXT_CHECK_INDEX = 'next-check';
+/** Customers with a win-back step due (`winbackDueShard` = `wd#NN`, sparse) by the instant it falls due. */
+export const WINBACK_DUE_INDEX = 'winback-due';
 /** Sparse index of ledger claims whose SES outcome is not known yet (`pendingShard` set only while claimed). */
 export const PENDING_CLAIMS_INDEX = 'pending-claims';
 export const PENDING_SHARDS = 4;
@@ -28,6 +30,7 @@ export const PENDING_SHARDS = 4;
  * Key schemas, shared by the local servers and (as documentation) by the CDK stack, which declares the same keys.
  *  customers: customerId; GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince;
  *             GSI checkShard (`YYYY-MM-DD#NN` of nextCheckAt, sparse) + nextCheckAt
+ *             GSI winbackDueShard (`wd#NN`, only set while winbackDueAt is) + winbackDueAt
  *  orders:    customerId + orderId
  *  ledger:    customerId + key (`campaign#episode#step`); GSI pendingShard (`pc#N`, only while claimed) + claimedAt
  *  snapshots: snapshotId (`cohorts#<asOf>`) + part (`summary` | `cohort#YYYY-MM`)
@@ -44,6 +47,8 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'dormantSince', AttributeType: 'S' },
         { AttributeName: 'checkShard', AttributeType: 'S' },
         { AttributeName: 'nextCheckAt', AttributeType: 'S' },
+        { AttributeName: 'winbackDueShard', AttributeType: 'S' },
+        { AttributeName: 'winbackDueAt', AttributeType: 'S' },
       ],
       KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -60,6 +65,14 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
           KeySchema: [
             { AttributeName: 'checkShard', KeyType: 'HASH' },
             { AttributeName: 'nextCheckAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: WINBACK_DUE_INDEX,
+          KeySchema: [
+            { AttributeName: 'winbackDueShard', KeyType: 'HASH' },
+            { AttributeName: 'winbackDueAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },
