@@ -89,15 +89,18 @@ export async function runFlag(
   bars: Progress,
   dryRun = false,
   forceFull = false,
+  parallelism?: number,
 ): Promise<FlagDormantSummary> {
   const bar = bars.bar(`flag ${asOf.slice(0, 10)}`, 0);
   let seen = 0;
+  // A full pass runs the same segment workers as the Step Functions fan-out, `parallelism` at a time.
   return flagDormantIncremental(
-    { customers: rt.stores.customers, watermarks: rt.stores.snapshots },
+    { customers: rt.stores.customers, watermarks: rt.stores.snapshots, runs: rt.stores.runs },
     {
       asOf,
       policy: rt.config.policy,
       segments: rt.config.scanSegments,
+      ...(parallelism ? { parallelism } : {}),
       dryRun,
       forceFull,
       onPage: (n) => {
@@ -123,6 +126,7 @@ export async function runCohorts(
   outDir: string | undefined,
   bars: Progress,
   generatedAt: string,
+  run: { parallelism?: number; runId?: string } = {},
 ): Promise<ChurnCohortsResult & { campaign: CampaignResults }> {
   const campaign = await runResults(rt, asOf);
   const bar = bars.bar('cohorts', 0);
@@ -131,12 +135,14 @@ export async function runCohorts(
     {
       customers: rt.stores.customers,
       snapshots: rt.stores.snapshots,
+      runs: rt.stores.runs,
       ...(outDir ? { reports: localReportSink(outDir) } : {}),
     },
     {
       asOf,
       currency: rt.config.currency,
       segments: rt.config.scanSegments,
+      ...run,
       generatedAt,
       ...(campaign.steps.length ? { campaignSummaryHtml: campaignResultsToHtml(campaign) } : {}),
       onPage: (n) => {
@@ -158,6 +164,8 @@ export interface WinbackOptions {
   unsubscribe?: { baseUrl: string; secret: string } | undefined;
   /** when the emails leave (quiet hours, frequency cap); the real clock unless simulating */
   now: string;
+  /** read every customer in a recent dormancy episode, not only those with a step due */
+  full?: boolean;
 }
 
 export async function runWinback(
@@ -178,6 +186,7 @@ export async function runWinback(
       from: options.from,
       runId: options.runId,
       dryRun: options.dryRun,
+      ...(options.full ? { full: true } : {}),
       maxSendRate: options.maxSendRate,
       ...(options.unsubscribe ? { unsubscribe: options.unsubscribe } : {}),
       onCandidate: () => {

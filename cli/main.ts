@@ -205,10 +205,18 @@ program
   .addOption(new Option('--as-of <date>', 'classification date').argParser(asDate).default(today(), 'today'))
   .option('--dry-run', 'classify and count, write nothing')
   .option('--full', 'read every customer (otherwise only those whose next check fell due since the last run)')
+  .addOption(parallelismOption())
   .action(async (o) => {
     const rt = await openRuntime(globals());
     try {
-      const summary = await runFlag(rt, endOfDay(o.asOf), bars(), Boolean(o.dryRun), Boolean(o.full));
+      const summary = await runFlag(
+        rt,
+        endOfDay(o.asOf),
+        bars(),
+        Boolean(o.dryRun),
+        Boolean(o.full),
+        o.parallelism as number | undefined,
+      );
       emit(summary, printFlag(summary));
     } finally {
       await rt.close();
@@ -220,10 +228,15 @@ program
   .description('compute the churn cohort table; store a snapshot; write cohorts.csv, cohorts.json and report.html')
   .addOption(new Option('--as-of <date>', 'report date').argParser(asDate).default(today(), 'today'))
   .option('--out <dir>', 'where report files go', 'out')
+  .addOption(parallelismOption())
+  .option('--run-id <id>', "resume this run's segment checkpoints (an interrupted run prints its id)")
   .action(async (o) => {
     const rt = await openRuntime(globals());
     try {
-      const result = await runCohorts(rt, endOfDay(o.asOf), o.out, bars(), new Date().toISOString());
+      const result = await runCohorts(rt, endOfDay(o.asOf), o.out, bars(), new Date().toISOString(), {
+        ...(o.parallelism ? { parallelism: o.parallelism as number } : {}),
+        ...(o.runId ? { runId: o.runId as string } : {}),
+      });
       emit(
         { ...result.report, files: result.files, invalid: result.invalid },
         `${printCohorts(result.report, 24, 19)}\nReports: ${result.files.join(', ')}`,
@@ -318,6 +331,7 @@ program
   .description('send the due win-back step to each dormant customer (consent, valid address, not suppressed)')
   .addOption(new Option('--as-of <date>', 'run date').argParser(asDate).default(today(), 'today'))
   .option('--dry-run', 'report the audience per step and render samples; send and write nothing')
+  .option('--full', 'read every customer in a recent dormancy episode (otherwise only those with a step due)')
   .option('--from <address>', 'sender address (a verified SES identity in AWS)', 'Clientele <winback@example.com>')
   .addOption(
     new Option('--max-send-rate <n>', 'emails per second (your SES quota)').argParser(positiveNumber).default(14),
@@ -353,6 +367,7 @@ program
           from: o.from,
           runId: newRunId(),
           dryRun: Boolean(o.dryRun),
+          full: Boolean(o.full),
           maxSendRate: o.maxSendRate,
           unsubscribe: { baseUrl, secret },
           now: new Date().toISOString(),
@@ -375,6 +390,17 @@ program
       await rt.close();
     }
   });
+
+/** Segments of a full pass worked on at once in this process (the Step Functions fan-out's MaxConcurrency). */
+function parallelismOption() {
+  return new Option('--parallelism <n>', 'scan segments processed at once (default: all of them)').argParser(
+    (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+      return n;
+    },
+  );
+}
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`clientele: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -67,14 +67,15 @@ export function printCohorts(report: CohortReport, rows = 8, periods = 8): strin
 export function printWinback(s: WinbackSummary): string {
   const steps = Object.entries(s.steps).map(
     ([id, c]) =>
-      `  ${id.padEnd(12)} ${s.dryRun ? `audience ${n(c.due)}` : `due ${n(c.due)}, sent ${n(c.sent)}, held out ${n(c.heldOut)}, quiet hours ${n(c.quietHours)}, capped ${n(c.capped)}, throttled ${n(c.throttled)}, deferred ${n(c.deferred)}, failed ${n(c.failed)}, unknown ${n(c.unknownOutcome)}, already claimed ${n(c.alreadyClaimed)}`}`,
+      `  ${id.padEnd(12)} ${s.dryRun ? `audience ${n(c.due)}` : `due ${n(c.due)}, sent ${n(c.sent)}, held out ${n(c.heldOut)}, quiet hours ${n(c.quietHours)}, capped ${n(c.capped)}, throttled ${n(c.throttled)}, deferred ${n(c.deferred)}, failed ${n(c.failed)}, unknown ${n(c.unknownOutcome)}, already claimed ${n(c.alreadyClaimed)}, dropped ${n(c.dropped)}`}`,
   );
   const skipped = Object.entries(s.skipped)
     .map(([k, v]) => `${k} ${n(v ?? 0)}`)
     .join(', ');
   return [
-    `Win-back ${s.campaignId} as of ${s.asOf.slice(0, 10)}${s.dryRun ? ' (dry run: nothing sent or written)' : ''}: ${n(s.candidates)} customers in a dormancy episode`,
+    `Win-back ${s.campaignId} as of ${s.asOf.slice(0, 10)}${s.dryRun ? ' (dry run: nothing sent or written)' : ''}: ${n(s.candidates)} customers read (${s.mode === 'full' ? 'every recent dormancy episode' : 'a step due'})`,
     ...steps,
     `  not emailed: ${skipped || 'none'}`,
+    `  next look moved on for ${n(s.rescheduled)}; left due for the next run: ${n(s.leftForNextRun + s.enqueueFailed)}`,
   ].join('\n');
 }

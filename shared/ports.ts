@@ -12,6 +12,8 @@ export interface InvalidItem {
 export interface Page<T> {
   items: T[];
   invalid: InvalidItem[];
+  /** where the next page starts (scans): a resumable cursor, absent after the last page */
+  next?: string;
 }
 
 export interface ScanSegment {
@@ -39,8 +41,8 @@ export interface CustomerRepository {
   releaseMarketingSlot(customerId: string, at: string, previous: string | undefined): Promise<void>;
   /** Bulk write for imports: batched, unprocessed items retried with backoff. */
   putMany(customers: readonly Customer[]): Promise<void>;
-  /** One segment of a parallel full scan, page by page. */
-  scan(segment: ScanSegment): AsyncIterable<Page<Customer>>;
+  /** One segment of a parallel full scan, page by page; `from` resumes after a page's `next` cursor. */
+  scan(segment: ScanSegment, from?: string): AsyncIterable<Page<Customer>>;
   /** Customers whose next time-driven stage check falls in (after, upTo], via the day-sharded index. */
   dueForCheck(after: string, upTo: string): AsyncIterable<Page<Customer>>;
   /** Customers whose win-back step is due at or before `upTo` (`winbackDueAt`), via the sparse sharded index. */
@@ -129,4 +131,23 @@ export interface WinbackTaskQueue {
   readonly durable: boolean;
   /** Enqueues the tasks; returns those that could not be enqueued (they stay due for the next run). */
   enqueue(tasks: readonly WinbackTask[]): Promise<WinbackTask[]>;
+}
+
+/** Progress of one segment of a full pass: where its scan got to and its partial result so far. */
+export interface SegmentCheckpoint {
+  segment: number;
+  done: boolean;
+  /** the scan cursor to resume from (absent when done) */
+  cursor?: string;
+  /** items read so far */
+  scanned: number;
+  /** the job's partial result (JSON), validated by the job that reads it */
+  state: unknown;
+}
+
+/** Checkpoints of full-pass runs (a run: one job over every segment), so a segment resumes where it stopped. */
+export interface SegmentRunStore {
+  loadSegment(runId: string, segment: number): Promise<SegmentCheckpoint | undefined>;
+  saveSegment(runId: string, checkpoint: SegmentCheckpoint): Promise<void>;
+  loadSegments(runId: string): Promise<SegmentCheckpoint[]>;
 }

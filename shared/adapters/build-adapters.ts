@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CustomerRepository, OrderRepository, SendLedger, SnapshotStore } from '../ports.ts';
+import type { CustomerRepository, OrderRepository, SegmentRunStore, SendLedger, SnapshotStore } from '../ports.ts';
 import { dynamoCustomers } from './dynamodb/customer-repository.ts';
 import { dynamoOrders } from './dynamodb/order-repository.ts';
+import { dynamoSegmentRuns } from './dynamodb/segment-runs.ts';
 import { dynamoSendLedger } from './dynamodb/send-ledger.ts';
 import { dynamoSnapshots } from './dynamodb/snapshot-store.ts';
 import type { TableNames } from './dynamodb/tables.ts';
@@ -11,6 +12,8 @@ export interface Stores {
   orders: OrderRepository;
   ledger: SendLedger;
   snapshots: SnapshotStore;
+  /** full-pass checkpoints, in the snapshots table */
+  runs: SegmentRunStore;
 }
 
 /** The DynamoDB-backed stores, built the same way in Lambda handlers, the CLI and the tests. */
@@ -24,5 +27,6 @@ export function dynamoStores(
     orders: dynamoOrders(client, tables.orders),
     ledger: dynamoSendLedger(client, tables.ledger),
     snapshots: dynamoSnapshots(client, tables.snapshots),
+    runs: dynamoSegmentRuns(client, tables.snapshots),
   };
 }

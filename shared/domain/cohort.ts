@@ -13,27 +13,33 @@ import { addMonths, dayOfMonth, monthKey, monthsBetween } from './time.ts';
  *  - a period whose month has not started by `asOf` has not been reached: every figure is null.
  */
 
-/** Partial sums for one cohort; additive, so segments computed apart merge to the single-pass result. */
-interface CohortCounts {
-  size: number;
-  /** per period k: customers who purchased in month cohort+k */
-  retained: number[];
-  orders: number[];
-  revenueMinor: number[];
-  /** stage counts as of the run date */
-  stages: Record<Stage, number>;
-  /** per period k: transitions recorded in month cohort+k, keyed "from>to" */
-  transitions: Record<string, number>[];
-}
+const count = z.number().int().nonnegative();
 
-export interface CohortPartial {
-  asOf: string;
-  currency: string;
-  cohorts: Record<string, CohortCounts>;
-  customersWithPurchase: number;
-  prospects: number;
-  skippedOtherCurrency: number;
-}
+/** Partial sums for one cohort; additive, so segments computed apart merge to the single-pass result. */
+const CohortCountsSchema = z.object({
+  size: count,
+  /** per period k: customers who purchased in month cohort+k */
+  retained: z.array(count),
+  orders: z.array(count),
+  revenueMinor: z.array(z.number().int()),
+  /** stage counts as of the run date */
+  stages: z.record(StageSchema, count),
+  /** per period k: transitions recorded in month cohort+k, keyed "from>to" */
+  transitions: z.array(z.record(z.string(), count)),
+});
+
+type CohortCounts = z.infer<typeof CohortCountsSchema>;
+
+/** A segment's partial cohort matrix: stored between the segment workers and the merge of a full pass. */
+export const CohortPartialSchema = z.object({
+  asOf: z.string(),
+  currency: CurrencySchema,
+  cohorts: z.record(z.string().regex(/^\d{4}-\d{2}$/), CohortCountsSchema),
+  customersWithPurchase: count,
+  prospects: count,
+  skippedOtherCurrency: count,
+});
+export type CohortPartial = z.infer<typeof CohortPartialSchema>;
 
 export function emptyPartial(asOf: string, currency: string): CohortPartial {
   return { asOf, currency, cohorts: {}, customersWithPurchase: 0, prospects: 0, skippedOtherCurrency: 0 };

@@ -1,19 +1,15 @@
-import {
-  accumulate,
-  type CohortPartial,
-  type CohortReport,
-  emptyPartial,
-  finalizeCohorts,
-  mergePartials,
-} from '../domain/cohort.ts';
-import type { CustomerRepository, InvalidItem, ReportSink, SnapshotStore } from '../ports.ts';
+import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
+import { type CohortPartial, type CohortReport, finalizeCohorts } from '../domain/cohort.ts';
+import type { CustomerRepository, InvalidItem, ReportSink, SegmentRunStore, SnapshotStore } from '../ports.ts';
 import { cohortReportToCsv } from '../reports/cohort-csv.ts';
 import { cohortReportToHtml } from '../reports/cohort-html.ts';
-import { forEachCustomerSegment, type ScanProgress } from './scan-all.ts';
+import { runFullPass, type ScanProgress } from './full-pass.ts';
 
 export interface ChurnCohortsDeps {
   customers: CustomerRepository;
   snapshots: SnapshotStore;
+  /** full-pass checkpoints; in memory when omitted */
+  runs?: SegmentRunStore;
   /** where report files go; omitted: files are not written */
   reports?: ReportSink;
 }
@@ -22,6 +18,10 @@ export interface ChurnCohortsInput extends ScanProgress {
   asOf: string;
   currency: string;
   segments: number;
+  /** segments run at once in this process (default: all) */
+  parallelism?: number;
+  /** resume this run's checkpoints (default: a new run) */
+  runId?: string;
   generatedAt: string;
   /** an HTML fragment (campaign results) to include in report.html */
   campaignSummaryHtml?: string;
@@ -36,25 +36,35 @@ export interface ChurnCohortsResult {
 
 /**
  * Primary course:
- *  1. scan customers in parallel segments, each building a partial cohort matrix of additive counts;
+ *  1. scan customers in parallel segments (the full-pass segment workers), each building a partial cohort matrix
+ *     of additive counts;
  *  2. merge the partials (exactly the single-pass result: every figure is a sum) and derive ratios;
  *  3. persist the snapshot in DynamoDB and write CSV, JSON and HTML reports.
  */
 export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsInput): Promise<ChurnCohortsResult> {
-  const partials: CohortPartial[] = Array.from({ length: input.segments }, () =>
-    emptyPartial(input.asOf, input.currency),
-  );
-  const { scanned, invalid } = await forEachCustomerSegment(
-    deps.customers,
-    input.segments,
-    async (page, segment) => {
-      const partial = partials[segment] as CohortPartial;
-      for (const customer of page) accumulate(partial, customer);
+  const merged = await runFullPass(
+    { customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() },
+    {
+      job: 'cohorts',
+      asOf: input.asOf,
+      totalSegments: input.segments,
+      ...(input.runId ? { runId: input.runId } : {}),
+      ...(input.parallelism ? { parallelism: input.parallelism } : {}),
+      settings: { currency: input.currency },
+      ...(input.onPage ? { onPage: input.onPage } : {}),
     },
-    input,
   );
-  const merged = partials.reduce(mergePartials, emptyPartial(input.asOf, input.currency));
-  const report = finalizeCohorts(merged, input.generatedAt);
+  const { partial, invalid } = merged.cohorts as { partial: CohortPartial; invalid: InvalidItem[] };
+  return { ...(await publishCohorts(deps, partial, input)), scanned: merged.scanned, invalid };
+}
+
+/** Steps 2–3: the merged partial becomes the report, stored and written out (also the state machine's merge). */
+export async function publishCohorts(
+  deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports'>,
+  partial: CohortPartial,
+  input: Pick<ChurnCohortsInput, 'generatedAt' | 'campaignSummaryHtml'>,
+): Promise<{ report: CohortReport; files: string[] }> {
+  const report = finalizeCohorts(partial, input.generatedAt);
   await deps.snapshots.saveCohortReport(report);
   const files: string[] = [];
   if (deps.reports) {
@@ -68,5 +78,5 @@ export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsIn
       ),
     );
   }
-  return { report, scanned, invalid, files };
+  return { report, files };
 }

@@ -1,66 +1,111 @@
 import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
 import { runConcurrently } from '../concurrency.ts';
 import { type Customer, reclassify } from '../domain/customer.ts';
-import { type LifecyclePolicy, STAGES, type Stage } from '../domain/lifecycle.ts';
-import type { CustomerRepository, InvalidItem, SnapshotStore } from '../ports.ts';
-import { forEachCustomerSegment, type ScanProgress } from './scan-all.ts';
+import { type LifecyclePolicy, STAGES, type Stage, StageSchema } from '../domain/lifecycle.ts';
+import type { CustomerRepository, SegmentRunStore, SnapshotStore } from '../ports.ts';
+import { runFullPass, type ScanProgress } from './full-pass.ts';
 
 export interface FlagDormantDeps {
   customers: CustomerRepository;
+  /** full-pass checkpoints; in memory when omitted */
+  runs?: SegmentRunStore;
 }
 
 export interface FlagDormantInput extends ScanProgress {
   asOf: string;
   policy: LifecyclePolicy;
   segments: number;
+  /** segments run at once in this process (default: all) */
+  parallelism?: number;
   /** concurrent conditional writes per segment */
   writeConcurrency?: number;
   /** classify and count, write nothing */
   dryRun?: boolean;
 }
 
-export interface FlagDormantSummary {
-  asOf: string;
+const count = z.number().int().nonnegative();
+
+export const FlagDormantSummarySchema = z.object({
+  asOf: z.string(),
   /** full: every customer read (parallel scan); incremental: only customers with a check due */
-  mode: 'full' | 'incremental';
+  mode: z.enum(['full', 'incremental']),
   /** why a full pass ran */
-  reason?: string;
+  reason: z.string().optional(),
   /** incremental: the watermark the run continued from */
-  since?: string;
+  since: z.string().optional(),
   /** customers read */
-  scanned: number;
+  scanned: count,
   /** customers whose stage changed */
-  changed: number;
+  changed: count,
   /** customers whose stage held but whose next check instant was (re)computed */
-  refreshed: number;
-  unchanged: number;
+  refreshed: count,
+  unchanged: count,
   /** customers whose data is newer than the as-of date: never reclassified backwards */
-  skippedNewer: number;
+  skippedNewer: count,
   /** writes that lost to a concurrent update and were re-read and re-evaluated */
-  conflicts: number;
-  transitions: Record<string, number>;
-  stages: Record<Stage, number>;
-  invalid: InvalidItem[];
-  failed: { customerId: string; error: string }[];
-  dryRun: boolean;
+  conflicts: count,
+  transitions: z.record(z.string(), count),
+  stages: z.record(StageSchema, count),
+  invalid: z.array(z.object({ key: z.string(), error: z.string() })),
+  failed: z.array(z.object({ customerId: z.string(), error: z.string() })),
+  dryRun: z.boolean(),
+});
+/** What a flag run did; also a full pass's per-segment partial result (summed by `mergeFlagSummaries`). */
+export type FlagDormantSummary = z.infer<typeof FlagDormantSummarySchema>;
+
+/** Sums two summaries of the same run (segments of a full pass). */
+export function mergeFlagSummaries(a: FlagDormantSummary, b: FlagDormantSummary): FlagDormantSummary {
+  const sum = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  return {
+    ...a,
+    scanned: a.scanned + b.scanned,
+    changed: a.changed + b.changed,
+    refreshed: a.refreshed + b.refreshed,
+    unchanged: a.unchanged + b.unchanged,
+    skippedNewer: a.skippedNewer + b.skippedNewer,
+    conflicts: a.conflicts + b.conflicts,
+    transitions: sum(a.transitions, b.transitions),
+    stages: sum(a.stages, b.stages) as Record<Stage, number>,
+    invalid: [...a.invalid, ...b.invalid],
+    failed: [...a.failed, ...b.failed],
+  };
 }
 
 const MAX_CONFLICT_RETRIES = 5;
 
 /**
- * Primary course:
- *  1. scan customers in parallel segments;
+ * The full pass. Primary course:
+ *  1. scan customers in parallel segments (the same segment workers the Step Functions fan-out runs, here
+ *     `parallelism` at a time in this process), checkpointing each segment's progress;
  *  2. classify each at `asOf` with the pure lifecycle policy;
  *  3. write only customers whose stage changed, with a version condition: if a purchase landed meanwhile the
- *     write fails, the customer is re-read and re-classified, so a stale "dormant" never overwrites it.
+ *     write fails, the customer is re-read and re-classified, so a stale "dormant" never overwrites it;
+ *  4. sum the segment summaries.
  * Running twice for the same date writes nothing the second time.
  */
 export async function flagDormant(deps: FlagDormantDeps, input: FlagDormantInput): Promise<FlagDormantSummary> {
-  const { summary, flagPage } = flagger(deps, input, 'full');
-  const { scanned, invalid } = await forEachCustomerSegment(deps.customers, input.segments, flagPage, input);
-  summary.scanned = scanned;
-  summary.invalid = invalid;
-  return summary;
+  const result = await runFullPass(
+    { customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() },
+    {
+      job: 'flag',
+      asOf: input.asOf,
+      totalSegments: input.segments,
+      ...(input.parallelism ? { parallelism: input.parallelism } : {}),
+      settings: {
+        policy: input.policy,
+        ...(input.writeConcurrency ? { writeConcurrency: input.writeConcurrency } : {}),
+        ...(input.dryRun ? { dryRun: true } : {}),
+      },
+      ...(input.onPage ? { onPage: input.onPage } : {}),
+    },
+  );
+  return result.flag as FlagDormantSummary;
 }
 
 export interface IncrementalFlagDeps extends FlagDormantDeps {
@@ -95,43 +140,68 @@ export function policyFingerprint(policy: LifecyclePolicy): string {
  */
 export async function flagDormantIncremental(
   deps: IncrementalFlagDeps,
-  input: FlagDormantInput & { forceFull?: boolean },
-): Promise<FlagDormantSummary> {
+  input: FlagDormantInput & {
+    forceFull?: boolean;
+    /**
+     * Hands a needed full pass to someone else (the Lambda starts the Step Functions fan-out, whose merge step
+     * moves the watermark) instead of running it here; the summary then has mode 'full' and `delegated: true`.
+     */
+    delegateFullPass?: (reason: string) => Promise<void>;
+  },
+): Promise<FlagDormantSummary & { delegated?: boolean }> {
   const settings = policyFingerprint(input.policy);
   const watermark = await deps.watermarks.getWatermark(WATERMARK);
-  let summary: FlagDormantSummary;
   if (!watermark || watermark.settings !== settings || input.forceFull) {
-    summary = await flagDormant(deps, input);
-    summary.reason = input.forceFull
+    const reason = input.forceFull
       ? 'full pass requested'
       : watermark
         ? 'policy changed'
         : 'no watermark (first run or after an import)';
-  } else {
-    const run = flagger(deps, input, 'incremental');
-    summary = run.summary;
-    summary.since = watermark.asOf;
-    if (input.asOf > watermark.asOf) {
-      for await (const page of deps.customers.dueForCheck(watermark.asOf, input.asOf)) {
-        summary.scanned += page.items.length + page.invalid.length;
-        summary.invalid.push(...page.invalid);
-        await run.flagPage(page.items);
-        input.onPage?.(page.items.length + page.invalid.length);
-      }
+    if (input.delegateFullPass) {
+      await input.delegateFullPass(reason);
+      return { ...emptyFlagSummary(input.asOf, 'full', input.dryRun ?? false), reason, delegated: true };
+    }
+    const summary = { ...(await flagDormant(deps, input)), reason };
+    if (!input.dryRun) await completeFullFlagPass(deps.watermarks, summary, input.policy);
+    return summary;
+  }
+  const run = flagger(deps, input, emptyFlagSummary(input.asOf, 'incremental', input.dryRun ?? false));
+  const summary = run.summary;
+  summary.since = watermark.asOf;
+  if (input.asOf > watermark.asOf) {
+    for await (const page of deps.customers.dueForCheck(watermark.asOf, input.asOf)) {
+      summary.scanned += page.items.length + page.invalid.length;
+      summary.invalid.push(...page.invalid);
+      await run.flagPage(page.items);
+      input.onPage?.(page.items.length + page.invalid.length);
     }
   }
-  const advances = !watermark || input.asOf > watermark.asOf || watermark.settings !== settings;
-  if (!input.dryRun && summary.failed.length === 0 && advances) {
+  if (!input.dryRun && summary.failed.length === 0 && input.asOf > watermark.asOf) {
     await deps.watermarks.setWatermark(WATERMARK, { asOf: input.asOf, settings });
   }
   return summary;
 }
 
-/** Per-customer classification shared by the full and the incremental path. */
-function flagger(deps: FlagDormantDeps, input: FlagDormantInput, mode: 'full' | 'incremental') {
-  const stages = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-  const summary: FlagDormantSummary = {
-    asOf: input.asOf,
+/**
+ * After a full pass (in this process or merged from the fan-out): every stored nextCheckAt is now current for this
+ * policy, so the watermark moves to the pass's as-of, unless a customer could not be written.
+ */
+export async function completeFullFlagPass(
+  watermarks: SnapshotStore,
+  summary: FlagDormantSummary,
+  policy: LifecyclePolicy,
+): Promise<boolean> {
+  if (summary.dryRun || summary.failed.length > 0) return false;
+  const current = await watermarks.getWatermark(WATERMARK);
+  const settings = policyFingerprint(policy);
+  if (current && current.settings === settings && current.asOf >= summary.asOf) return false;
+  await watermarks.setWatermark(WATERMARK, { asOf: summary.asOf, settings });
+  return true;
+}
+
+export function emptyFlagSummary(asOf: string, mode: 'full' | 'incremental', dryRun: boolean): FlagDormantSummary {
+  return {
+    asOf,
     mode,
     scanned: 0,
     changed: 0,
@@ -140,11 +210,23 @@ function flagger(deps: FlagDormantDeps, input: FlagDormantInput, mode: 'full' | 
     skippedNewer: 0,
     conflicts: 0,
     transitions: {},
-    stages,
+    stages: Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>,
     invalid: [],
     failed: [],
-    dryRun: input.dryRun ?? false,
+    dryRun,
   };
+}
+
+/**
+ * Per-customer classification shared by the full and the incremental path. `summary` is added to in place (a
+ * resumed segment continues its checkpointed summary).
+ */
+export function flagger(
+  deps: Pick<FlagDormantDeps, 'customers'>,
+  input: Pick<FlagDormantInput, 'asOf' | 'policy' | 'writeConcurrency' | 'dryRun'>,
+  summary: FlagDormantSummary,
+) {
+  const { stages } = summary;
   const countStage = (c: Customer) => {
     stages[c.stage] += 1;
   };

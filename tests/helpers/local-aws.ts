@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   ensureTables,
@@ -84,21 +85,33 @@ export async function collect<T>(pages: AsyncIterable<{ items: T[] }>): Promise<
   return all;
 }
 
-/** An SQS queue on the embedded fauxqs emulator (SQS API on a local port), for the planner → sender path. */
-export async function startLocalSqs(queueName = 'winback-tasks') {
-  const { startFauxqs } = await import('fauxqs');
+/**
+ * SQS and S3 on the embedded fauxqs emulator (one local port): a queue for the planner → sender path and a bucket
+ * for reports. S3 uses virtual-hosted-style names (`<bucket>.s3.localhost`), resolved to 127.0.0.1 by fauxqs's
+ * DNS hook while the server runs.
+ */
+export async function startLocalSqs(queueName = 'winback-tasks', bucket = 'reports') {
+  const { startFauxqs, interceptLocalhostDns } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const restoreDns = interceptLocalhostDns();
+  server.createBucket(bucket);
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = new SQSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const client = new SQSClient({ endpoint, region: 'us-east-1', credentials });
+  const s3Endpoint = `http://s3.localhost:${server.port}`;
+  const s3 = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', credentials });
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName }));
   return {
     endpoint,
     client,
     queueUrl: QueueUrl as string,
+    s3Endpoint,
+    bucket,
+    /** Keys of the objects in the bucket. */
+    async objects(): Promise<string[]> {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (listed.Contents ?? []).map((o) => o.Key ?? '').sort();
+    },
     /** Takes every visible message off the queue (deleting them), as the Lambda event source would. */
     async drain(): Promise<{ messageId: string; body: string; receiptHandle: string }[]> {
       const out: { messageId: string; body: string; receiptHandle: string }[] = [];
@@ -113,6 +126,9 @@ export async function startLocalSqs(queueName = 'winback-tasks') {
         }
       }
     },
-    close: () => server.stop(),
+    async close() {
+      await server.stop();
+      restoreDns();
+    },
   };
 }

@@ -5,7 +5,9 @@
  */
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
 import { addDays } from '../../shared/domain/time.ts';
+import { policyFingerprint } from '../../shared/jobs/flag-dormant.ts';
 import {
   clearEmails,
   collect,
@@ -90,7 +92,10 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: aws.dynamo.endpoint,
     AWS_ENDPOINT_URL_SESV2: aws.ses.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_S3: sqs.s3Endpoint,
     WINBACK_QUEUE_URL: sqs.queueUrl,
+    REPORTS_BUCKET: sqs.bucket,
+    FULL_PASS_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:unused',
     POWERTOOLS_SERVICE_NAME: 'clientele-handler-logs',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     MAX_SEND_RATE: '100',
@@ -204,9 +209,17 @@ describe('Lambda handler logs', () => {
     expect(rejectedB.rejected[0]?.error).toContain('name:');
     expect(results).toHaveLength(6);
 
+    // The first flag run would start the full-pass state machine; a previous run's watermark makes it incremental.
+    await env.stores.snapshots.setWatermark('flag-dormant', {
+      asOf: bought,
+      settings: policyFingerprint(DEFAULT_POLICY),
+    });
     const scheduledTime = now;
-    const flagged = (await flagDormant({ scheduledTime }, context('flag-dormant'))) as { stages: { dormant: number } };
-    expect(flagged.stages.dormant).toBe(CUSTOMERS.length);
+    const flagged = (await flagDormant({ scheduledTime }, context('flag-dormant'))) as { mode: string };
+    expect(flagged.mode).toBe('incremental');
+    // Recorded 100 days after the purchase, they were classified dormant on arrival; no check is due yet.
+    const stored = await env.stores.customers.getMany(CUSTOMERS.map((c) => c.id));
+    expect([...stored.values()].map((c) => c.stage)).toEqual(CUSTOMERS.map(() => 'dormant'));
     const planned = (await winback({ scheduledTime }, context('winback-email'))) as {
       steps: Record<string, { planned: number }>;
     };
@@ -281,6 +294,41 @@ describe('Lambda handler logs', () => {
         context('ses-feedback'),
       );
     }
+    // The full-pass Lambda as the state machine drives it: plan, one call per segment (looping while not done), merge.
+    const fullPass = await load('../../functions/full-pass.ts');
+    const plan = (await fullPass({ action: 'plan', job: 'cohorts', scheduledTime }, context('full-pass'))) as {
+      runId: string;
+      asOf: string;
+      totalSegments: number;
+      segments: number[];
+    };
+    expect(plan.segments).toEqual([0, 1, 2, 3]);
+    for (const segment of plan.segments) {
+      const input = { action: 'segment', job: 'cohorts', runId: plan.runId, asOf: plan.asOf, segment };
+      let result = (await fullPass({ ...input, totalSegments: plan.totalSegments }, context('full-pass'))) as {
+        done: boolean;
+      };
+      while (!result.done) {
+        result = (await fullPass({ ...input, totalSegments: plan.totalSegments }, context('full-pass'))) as {
+          done: boolean;
+        };
+      }
+    }
+    const cohorts = (await fullPass(
+      { action: 'merge', job: 'cohorts', runId: plan.runId, asOf: plan.asOf, totalSegments: plan.totalSegments },
+      context('full-pass'),
+    )) as { customersWithPurchase: number; files: string[] };
+    expect(cohorts.customersWithPurchase).toBe(CUSTOMERS.length);
+    const day = plan.asOf.slice(0, 10);
+    expect(await sqs.objects()).toEqual(
+      ['cohorts.csv', 'cohorts.json', 'report.html'].map((f) => `cohorts/${day}/${f}`),
+    );
+    await expect(
+      fullPass(
+        { action: 'segment', job: 'cohorts', runId: 'x', asOf: plan.asOf, segment: 4, totalSegments: 4 },
+        context('full-pass'),
+      ),
+    ).rejects.toThrow(/segment: must be below totalSegments/);
     for (const restore of restores.splice(0)) restore();
 
     // The handlers really reached the local servers through AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2.
@@ -297,6 +345,9 @@ describe('Lambda handler logs', () => {
       'flag-dormant finished',
       'winback-email finished',
       'winback-send finished',
+      'full pass planned',
+      'full-pass segment',
+      'churn-cohorts finished',
       'invalid win-back task',
       'ses feedback applied',
     ]) {

@@ -148,12 +148,21 @@ export function dynamoCustomers(
         customerIds.map((customerId) => ({ DeleteRequest: { Key: { customerId } } })),
       );
     },
-    async *scan({ segment, totalSegments }) {
+    async *scan({ segment, totalSegments }, from) {
       const pages = paginateScan(
-        { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+        {
+          client,
+          ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+          // The table's key is customerId alone, so the cursor is the last customer id read.
+          ...(from ? { startingToken: { customerId: from } } : {}),
+        },
         { TableName: table, Segment: segment, TotalSegments: totalSegments },
       );
-      for await (const result of pages) yield pageOf(result.Items);
+      for await (const result of pages) {
+        const page = pageOf(result.Items);
+        const last = result.LastEvaluatedKey?.customerId;
+        yield typeof last === 'string' ? { ...page, next: last } : page;
+      }
     },
     async *dueForCheck(after, upTo) {
       // One partition per day and shard; the sort key bounds the instants exactly.
