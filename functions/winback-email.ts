@@ -35,7 +35,7 @@ export const handler = async (event: unknown, context: Context) => {
   const maxSendRate = Math.min(env.MAX_SEND_RATE, quota ?? env.MAX_SEND_RATE);
   const maxTasks = Math.floor(maxSendRate * queueEnv.PLAN_INTERVAL_MINUTES * 60 * 0.9);
   const summary = await planWinback(
-    { customers: stores.customers, ledger: stores.ledger, queue },
+    { customers: stores.customers, ledger: stores.ledger, queue, watermarks: stores.snapshots },
     {
       asOf,
       now,

@@ -13,14 +13,21 @@ import {
   type WinbackTask,
   winbackIneligibility,
 } from '../domain/winback.ts';
-import type { CustomerRepository, InvalidItem, SendLedger, WinbackTaskQueue } from '../ports.ts';
+import type { CustomerRepository, InvalidItem, SendLedger, SnapshotStore, WinbackTaskQueue } from '../ports.ts';
 import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
 
 export interface WinbackPlanDeps {
   customers: CustomerRepository;
   ledger: SendLedger;
   queue: WinbackTaskQueue;
+  /**
+   * Where the planner records that the due index is populated. Given, the first run (no record yet: a deployment
+   * whose customers became dormant before `winbackDueAt` existed) reads every recent episode once, then records it.
+   */
+  watermarks?: SnapshotStore;
 }
+
+const DUE_INDEX_MARKER = 'winback-due-index';
 
 export interface WinbackPlanInput {
   /** the run's date: which steps are due */
@@ -126,12 +133,14 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
   const { config, sending } = input;
   const dryRun = input.dryRun ?? false;
   const now = input.now ?? input.asOf;
+  const firstRun = !input.full && deps.watermarks ? !(await deps.watermarks.getWatermark(DUE_INDEX_MARKER)) : false;
+  const full = input.full || firstRun;
   const steps = Object.fromEntries(config.steps.map((s) => [s.id, emptyStepCounts()])) as Record<string, StepCounts>;
   const summary: WinbackSummary = {
     asOf: input.asOf,
     campaignId: config.campaignId,
     dryRun,
-    mode: input.full ? 'full' : 'due',
+    mode: full ? 'full' : 'due',
     candidates: 0,
     steps,
     skipped: {},
@@ -150,6 +159,13 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     if (dryRun || dueAt === customer.winbackDueAt) return;
     if (await deps.customers.setWinbackDue(customer.customerId, customer.dormantSince, dueAt)) summary.rescheduled += 1;
   };
+
+  /** Left for the next run: due now (a customer found by the full planner may have no due instant yet). */
+  const keepDue = (customer: Customer) =>
+    reschedule(
+      customer,
+      customer.winbackDueAt && customer.winbackDueAt <= input.asOf ? customer.winbackDueAt : input.asOf,
+    );
 
   /** Ledger entries of the current episode for a page of customers, in one batched read. */
   const stepsTaken = async (customers: Customer[]) => {
@@ -204,6 +220,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     }
     if (planned >= maxTasks) {
       summary.leftForNextRun += 1;
+      await keepDue(customer);
       return undefined;
     }
     planned += 1;
@@ -234,7 +251,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
   };
 
   const lastOffset = config.steps.at(-1)?.offsetDays ?? 0;
-  const source = input.full
+  const source = full
     ? // Episodes older than the age limit plus the whole sequence (and a month of slack) cannot have a step due.
       deps.customers.dormantBetween(addDays(input.asOf, -(config.maxEpisodeAgeDays + lastOffset + 30)), input.asOf)
     : deps.customers.dueForWinback(input.asOf);
@@ -261,19 +278,23 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     if (tasks.length === 0) continue;
     const failed = await deps.queue.enqueue(tasks);
     summary.enqueueFailed += failed.length;
+    const byId = new Map(eligible.map((c) => [c.customerId, c]));
+    for (const task of failed) await keepDue(byId.get(task.customerId) as Customer);
     if (deps.queue.durable) {
       // Leased until the senders are done with it; a task lost for good is planned again when the lease ends.
       const notTaken = new Set(failed.map((t) => t.customerId));
       const leaseUntil = new Date(Date.parse(now) + (input.leaseMinutes ?? 180) * 60_000).toISOString();
-      const episodes = new Map(eligible.map((c) => [c.customerId, c.dormantSince]));
       await runConcurrently(
         tasks.filter((t) => !notTaken.has(t.customerId)),
         WRITE_CONCURRENCY,
         async (t) => {
-          await deps.customers.setWinbackDue(t.customerId, episodes.get(t.customerId), leaseUntil);
+          await deps.customers.setWinbackDue(t.customerId, byId.get(t.customerId)?.dormantSince, leaseUntil);
         },
       );
     }
+  }
+  if (firstRun && !dryRun) {
+    await deps.watermarks?.setWatermark(DUE_INDEX_MARKER, { asOf: input.asOf, settings: 'v1' });
   }
   return summary;
 }

@@ -13,6 +13,7 @@ import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dorm
 import { mergeFullPass, planFullPass, runSegment } from '../../shared/jobs/full-pass.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
+import { planWinback } from '../../shared/jobs/winback-plan.ts';
 import type { SegmentRunStore } from '../../shared/ports.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
 import { collect, freshEnv, type LocalAws, startLocalAws, type TestEnv } from '../helpers/local-aws.ts';
@@ -190,5 +191,47 @@ describe('win-back reads only customers with a step due', () => {
     expect(readDue).toBeLessThanOrEqual(entries.length + dormantEver);
     expect(readFull).toBeGreaterThan(5 * readDue);
     expect(emptyRuns).toBeGreaterThan(40);
+  });
+});
+
+describe('win-back planner on a deployment that predates the due index', () => {
+  it('reads every recent episode once, leaves what it cannot plan due, then reads only due customers', async () => {
+    const env = await seeded(200, 13);
+    await flagDormant({ customers: env.stores.customers }, { asOf: day(0), policy: config.policy, segments: 2 });
+    // As stored by the previous version: dormant, but without winbackDueAt.
+    const dormant = (await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }))).filter(
+      (c) => c.dormantSince,
+    );
+    expect(dormant.filter((c) => c.consent?.marketing && c.email && !c.suppression).length).toBeGreaterThan(5);
+    await env.stores.customers.putMany(dormant.map(({ winbackDueAt: _, ...c }) => c));
+    expect(await collect(env.stores.customers.dueForWinback(day(0)))).toEqual([]);
+
+    const planned: string[] = [];
+    const queue = {
+      durable: true,
+      async enqueue(tasks: readonly { customerId: string }[]) {
+        planned.push(...tasks.map((t) => t.customerId));
+        return [];
+      },
+    };
+    const sending = SendingPolicySchema.parse({ quietHours: null, holdoutPercent: 0 });
+    const plan = (asOf: string) =>
+      planWinback(
+        { customers: env.stores.customers, ledger: env.stores.ledger, queue, watermarks: env.stores.snapshots },
+        { asOf, config: config.winback, sending, runId: asOf, maxTasks: 3, leaseMinutes: 180 },
+      );
+    const first = await plan(day(0));
+    expect(first.mode).toBe('full');
+    expect(planned).toHaveLength(3);
+    expect(first.leftForNextRun).toBeGreaterThan(0);
+    // The rest are now in the due index; the planned three are leased for three hours.
+    const due = await collect(env.stores.customers.dueForWinback(day(0)));
+    expect(due.map((c) => c.customerId).sort()).not.toContain(planned[0]);
+    expect(due.length).toBeGreaterThanOrEqual(first.leftForNextRun);
+
+    const second = await plan(day(0));
+    expect(second.mode).toBe('due');
+    expect(second.candidates).toBe(due.length);
+    expect(new Set(planned).size).toBe(planned.length); // nobody planned twice while leased
   });
 });

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Customer, CustomerSchema } from '../../shared/domain/customer.ts';
+import { type Customer, CustomerSchema, withWinbackReview } from '../../shared/domain/customer.ts';
+import { nextSendWindowStart, SendingPolicySchema } from '../../shared/domain/sending-policy.ts';
 import { addDays, daysBetween } from '../../shared/domain/time.ts';
 import {
   episodeOf,
   ledgerKey,
+  nextWinbackDueAt,
   nextWinbackStep,
   type WinbackConfig,
   WinbackConfigSchema,
@@ -218,5 +220,84 @@ describe('ledger keys', () => {
     expect(ledgerKey('winback', '2024-03-01', 'offer')).toBe('winback#2024-03-01#offer');
     const c = dormant();
     expect(ledgerKey(config.campaignId, episodeOf(c) ?? '', 'miss-you')).toBe('winback#2024-03-01#miss-you');
+  });
+});
+
+describe('nextWinbackDueAt: when the hourly planner should look at the customer again', () => {
+  it('is the instant the next step falls due, and nothing once no step can be due', () => {
+    expect(nextWinbackDueAt(dormant(), none, day(0), config)).toBe(DORMANT_SINCE);
+    const first = new Map([['miss-you', day(3, '10:00:00.000')]]);
+    expect(nextWinbackDueAt(dormant(), first, day(3, '10:00:00.000'), config)).toBe(day(17));
+    const all = new Map(config.steps.map((s) => [s.id, day(s.offsetDays)] as const));
+    expect(nextWinbackDueAt(dormant(), all, day(40), config)).toBeUndefined();
+    expect(nextWinbackDueAt(dormant({ consent: undefined }), none, day(0), config)).toBeUndefined();
+    expect(nextWinbackDueAt(dormant(), none, day(121), config)).toBeUndefined();
+  });
+
+  it('property: a planner that looks only at the due instant sends what a daily look at everyone sends', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }), (delays) => {
+        // Each step is claimed `delay` days after it fell due (quiet hours, a missed run): both planners see it.
+        const customer = dormant();
+        const everyDay = new Map<string, string>();
+        const dueOnly = new Map<string, string>();
+        let dueAt = nextWinbackDueAt(customer, dueOnly, day(0), config);
+        const late = { everyDay: 0, dueOnly: 0 };
+        for (let d = 0; d < 200; d++) {
+          const now = day(d, '10:00:00.000');
+          const a = nextWinbackStep(customer, everyDay, now, config);
+          if ('step' in a && late.everyDay++ >= (delays[a.index] ?? 0)) {
+            everyDay.set(a.step.id, now);
+            late.everyDay = 0;
+          }
+          if (dueAt && dueAt <= now) {
+            const b = nextWinbackStep(customer, dueOnly, now, config);
+            if ('step' in b && late.dueOnly++ >= (delays[b.index] ?? 0)) {
+              dueOnly.set(b.step.id, now);
+              late.dueOnly = 0;
+            }
+            dueAt = nextWinbackDueAt(customer, dueOnly, now, config);
+          }
+        }
+        expect([...dueOnly]).toEqual([...everyDay]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('withWinbackReview: what makes a customer due for a win-back look', () => {
+  it('a new dormancy episode, consent or an address during one; leaving the episode clears it', () => {
+    const before = dormant({ consent: undefined, winbackDueAt: undefined });
+    const consented = withWinbackReview(before, {
+      ...before,
+      consent: { marketing: true, at: '2024-03-05T00:00:00Z', source: 'prefs' },
+    });
+    expect(consented.winbackDueAt).toBe(DORMANT_SINCE);
+    const withoutEmail = dormant({ email: undefined });
+    expect(withWinbackReview(withoutEmail, dormant()).winbackDueAt).toBe(DORMANT_SINCE);
+    // Nothing that opens the gate: unchanged (the planner moved it on to the next step's date).
+    const later = dormant({ winbackDueAt: day(14) });
+    expect(withWinbackReview(later, { ...later, name: 'Ana' }).winbackDueAt).toBe(day(14));
+    const reactivated = { ...later, stage: 'reactivated' as const, dormantSince: undefined };
+    expect(withWinbackReview(later, reactivated).winbackDueAt).toBeUndefined();
+    expect('winbackDueAt' in withWinbackReview(later, reactivated)).toBe(false);
+  });
+});
+
+describe('nextSendWindowStart', () => {
+  const policy = SendingPolicySchema.parse({});
+  it('is the instant itself inside the window, else the next local 09:00, to the quarter hour', () => {
+    expect(nextSendWindowStart('2024-03-04T10:00:00.000Z', 'UTC', policy)).toBe('2024-03-04T10:00:00.000Z');
+    expect(nextSendWindowStart('2024-03-04T21:10:00.000Z', 'UTC', policy)).toBe('2024-03-05T09:00:00.000Z');
+    // Kolkata is UTC+05:30: 09:00 there is 03:30 UTC.
+    expect(nextSendWindowStart('2024-03-04T20:00:00.000Z', 'Asia/Kolkata', policy)).toBe('2024-03-05T03:30:00.000Z');
+    // New York on the day clocks go forward (2024-03-10): 09:00 EDT is 13:00 UTC.
+    expect(nextSendWindowStart('2024-03-10T02:00:00.000Z', 'America/New_York', policy)).toBe(
+      '2024-03-10T13:00:00.000Z',
+    );
+    expect(nextSendWindowStart('2024-03-04T23:00:00.000Z', 'UTC', { ...policy, quietHours: null })).toBe(
+      '2024-03-04T23:00:00.000Z',
+    );
   });
 });
