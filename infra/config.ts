@@ -34,15 +34,17 @@ const SchedulesSchema = z.strictObject({
    */
   flagDormant: ScheduleExpressionSchema.default('cron(0 2 * * ? *)'),
   /**
-   * When churn-cohorts runs.
+   * When the churn cohorts are computed: starts the full-pass state machine with job `cohorts` (the key keeps
+   * its name so existing configuration files stay valid).
    * @default 'cron(0 6 ? * MON *)' (Mondays 06:00)
    */
   churnCohorts: ScheduleExpressionSchema.default('cron(0 6 ? * MON *)'),
   /**
-   * When winback-email runs. Hourly, because sends wait for each customer's local 09:00–20:00 window (quiet
-   * hours): a single daily run would never reach time zones where that hour falls at night. Each run reads the
-   * whole dormancy window of the win-back index and 3 ledger keys per eligible customer, due or not: the main
-   * DynamoDB cost at scale (docs/scaling.md).
+   * When the win-back planner (winback-email) runs. Hourly, because sends wait for each customer's local
+   * 09:00–20:00 window (quiet hours): a single daily run would never reach time zones where that hour falls at
+   * night. A run reads only customers with a step due (the `winback-due` index) and queues their sends for
+   * winback-send. The shortest time between two runs is passed to the planner as PLAN_INTERVAL_MINUTES: a run
+   * queues no more than the senders can send in that time.
    * @default 'cron(5 * * * ? *)' (every hour at :05)
    */
   winback: ScheduleExpressionSchema.default('cron(5 * * * ? *)'),
@@ -135,6 +137,19 @@ export const DeploymentConfigInputSchema = z.strictObject({
    */
   maxSendRate: z.number().positive().max(10_000).default(14),
   /**
+   * Win-back sender instances at most: the maxConcurrency of the winback-send function's SQS event source, also
+   * passed to it as SENDER_CONCURRENCY so each instance sends at maxSendRate / senderConcurrency and the total
+   * stays at maxSendRate. An SQS event source needs at least 2.
+   * @default 2
+   */
+  senderConcurrency: z.number().int().min(2).max(1000).default(2),
+  /**
+   * Scan segments of a full pass (flag full pass, cohorts) processed at the same time: the MaxConcurrency of the
+   * state machine's Distributed Map, so at most this many full-pass Lambdas run per execution.
+   * @default 16
+   */
+  fullPassConcurrency: z.number().int().min(1).max(1000).default(16),
+  /**
    * Production safety: deletion protection and RemovalPolicy.RETAIN on tables, bucket, secret and logs.
    * @default stageName === 'prod'
    */
@@ -164,6 +179,13 @@ export const DeploymentConfigSchema = DeploymentConfigInputSchema.transform((c) 
       code: 'custom',
       path: ['sesIdentity'],
       message: `must be the sender's domain, a parent domain of it, or the sender address (${c.senderAddress})`,
+    });
+  }
+  if (scheduleIntervalMinutes(c.schedules.winback) === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['schedules', 'winback'],
+      message: 'cannot tell the interval between runs from its minute and hour fields',
     });
   }
   // Lambda allows 4 KB of environment variables in total; ENGINE_CONFIG is the only large one.
@@ -257,4 +279,50 @@ function deepMerge(base: Record<string, unknown>, override: Record<string, unkno
     out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
   }
   return out;
+}
+
+const RATE_UNIT_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 };
+
+/**
+ * The shortest time between two runs of a Scheduler expression, in minutes: exact for `rate(...)`; for `cron(...)`
+ * computed from the minute and hour fields over one day (so at most 1440: a weekly cron counts as daily, which
+ * errs on the short side). The win-back planner plans no more than the senders can send in this time.
+ * Undefined when the minute or hour field cannot be read.
+ */
+export function scheduleIntervalMinutes(expression: string): number | undefined {
+  const rate = /^rate\((\d+) (\w+)\)$/.exec(expression);
+  if (rate?.[1] && rate[2]) {
+    const unit = RATE_UNIT_MINUTES[rate[2]];
+    return unit === undefined ? undefined : Number(rate[1]) * unit;
+  }
+  const cron = /^cron\((\S+) (\S+) /.exec(expression);
+  if (!cron?.[1] || !cron[2]) return undefined;
+  const minutes = cronFieldValues(cron[1], 0, 59);
+  const hours = cronFieldValues(cron[2], 0, 23);
+  if (!minutes || !hours) return undefined;
+  const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m)).sort((a, b) => a - b);
+  const first = times[0];
+  if (first === undefined) return undefined;
+  // The gap from the last run of the day to the first run of the next day closes the cycle.
+  let shortest = first + 1440 - (times[times.length - 1] ?? first);
+  for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, (times[i] ?? 0) - (times[i - 1] ?? 0));
+  return shortest;
+}
+
+/**
+ * Values of a cron minute or hour field (`*`, `5`, `1,2`, `1-5`, `*\/15`, `0/15`, `8-20/2`); undefined if it cannot
+ * be read.
+ */
+function cronFieldValues(field: string, min: number, max: number): number[] | undefined {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const match = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!match?.[1]) return undefined;
+    const start = match[1] === '*' ? min : Number(match[1]);
+    const end = match[2] !== undefined ? Number(match[2]) : match[1] === '*' || match[3] !== undefined ? max : start;
+    const step = match[3] !== undefined ? Number(match[3]) : 1;
+    if (start < min || end > max || start > end || step < 1) return undefined;
+    for (let v = start; v <= end; v += step) values.add(v);
+  }
+  return [...values];
 }

@@ -4,8 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import type { ClienteleTables } from './data.ts';
 import type { JobFunction } from './job-function.ts';
@@ -23,8 +24,12 @@ export interface JobCommonProps {
 /** A job started by something other than a person: it has a function and a dead-letter queue. */
 export interface MonitoredJob {
   readonly job: JobFunction;
-  /** Receives failed trigger deliveries and failed asynchronous invocations; alarmed on. */
+  /** Receives failed trigger deliveries, failed asynchronous invocations or failed queue messages; alarmed on. */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** The queue the function consumes; alarmed on when its oldest message is older than `maxAge`. */
+  readonly workQueue?: { readonly queue: sqs.IQueue; readonly maxAge: Duration };
+  /** The state machine the function works for; alarmed on failed and timed-out executions. */
+  readonly stateMachine?: sfn.IStateMachine;
 }
 
 /** The variables every DynamoDB-using handler parses (functions/env.ts TablesEnv + EngineConfigEnv). */
@@ -68,8 +73,8 @@ export function grantTable(
 }
 
 /**
- * Dead-letter queue of one job: SQS-managed encryption (EventBridge and Scheduler can deliver to it without a
- * KMS key policy), TLS-only access, 14 days to look at and redrive the failed events.
+ * Dead-letter queue of one job (or of its work queue): SQS-managed encryption (EventBridge and Scheduler can
+ * deliver to it without a KMS key policy), TLS-only access, 14 days to look at and redrive the failed events.
  */
 export class JobDeadLetterQueue extends sqs.Queue {
   constructor(scope: Construct, id: string) {
@@ -80,13 +85,23 @@ export class JobDeadLetterQueue extends sqs.Queue {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue (of a schedule or rule target and of async invocations).',
+      reason:
+        'This queue is itself a dead-letter queue (of a schedule or rule target, of asynchronous invocations, or ' +
+        'of a work queue).',
     });
   }
 }
 
 export interface JobScheduleProps {
-  readonly function: lambda.IFunction;
+  /** The target: a function (invoked asynchronously) or, instead, `stateMachine`. */
+  readonly function?: lambda.IFunction;
+  /** The target: a state machine (StartExecution), instead of `function`. */
+  readonly stateMachine?: sfn.IStateMachine;
+  /**
+   * Fields of the input next to `scheduledTime`, e.g. `{ action: 'plan', job: 'cohorts' }`.
+   * @default - none
+   */
+  readonly input?: Record<string, string>;
   /** `cron(...)` or `rate(...)`, evaluated in `timeZone`. */
   readonly expression: string;
   /** IANA time zone. */
@@ -102,13 +117,16 @@ export interface JobScheduleProps {
 }
 
 /**
- * An EventBridge Scheduler schedule invoking a job with `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`,
- * so a late or retried run still computes "as of" the planned time. Retries twice within an hour, then the
- * event goes to the job's dead-letter queue.
+ * An EventBridge Scheduler schedule invoking a job (a function, or a state machine execution) with
+ * `{...input, "scheduledTime": "<aws.scheduler.scheduled-time>"}`, so a late or retried run still computes "as of"
+ * the planned time. Retries twice within an hour, then the event goes to the job's dead-letter queue.
  */
 export class JobSchedule extends Construct {
   readonly schedule: scheduler.Schedule;
-  /** The role Scheduler assumes; it may only invoke this job's function and send to its dead-letter queue. */
+  /**
+   * The role Scheduler assumes; it may only invoke this job's function (or start executions of its state machine)
+   * and send to its dead-letter queue.
+   */
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: JobScheduleProps) {
@@ -123,24 +141,36 @@ export class JobSchedule extends Construct {
       }),
       description: props.description,
     });
+    if ((props.function === undefined) === (props.stateMachine === undefined)) {
+      throw new Error(`${this.node.path}: set exactly one of function and stateMachine`);
+    }
+    const targetProps = {
+      role: this.role,
+      input: scheduler.ScheduleTargetInput.fromObject({
+        ...props.input,
+        scheduledTime: scheduler.ContextAttribute.scheduledTime,
+      }),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      deadLetterQueue: props.deadLetterQueue,
+    };
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: props.description,
       enabled: props.enabled ?? true,
       scheduleGroup: props.group,
       schedule: scheduler.ScheduleExpression.expression(props.expression, TimeZone.of(props.timeZone)),
-      target: new LambdaInvoke(props.function, {
-        role: this.role,
-        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: props.deadLetterQueue,
-      }),
+      target: props.function
+        ? new LambdaInvoke(props.function, targetProps)
+        : new StepFunctionsStartExecution(props.stateMachine as sfn.IStateMachine, targetProps),
     });
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.function)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction granted by function.grantInvoke(): the function ARN plus its qualified ARNs ' +
-        '(versions and aliases) of this one function only.',
-    });
+    // states:StartExecution is granted on the state machine ARN itself: no wildcard to acknowledge.
+    if (props.function) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.function)}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction granted by function.grantInvoke(): the function ARN plus its qualified ARNs ' +
+          '(versions and aliases) of this one function only.',
+      });
+    }
   }
 }

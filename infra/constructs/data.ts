@@ -11,11 +11,16 @@ import { logicalIdOf } from './common.ts';
 /** The four tables by role. */
 export type ClienteleTables = Record<keyof TableNames, dynamodb.Table>;
 
-/** Key prefix functions/churn-cohorts.ts writes the reports under (`cohorts/<asOf date>/...`). */
+/** Key prefix the cohorts merge (functions/full-pass.ts) writes the reports under (`cohorts/<asOf date>/...`). */
 export const COHORT_REPORT_PREFIX = 'cohorts/';
 
 /** Attribute of the ledger items after which DynamoDB TTL deletes them (epoch seconds). */
 export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * Attribute of the snapshots items after which DynamoDB TTL deletes them (epoch seconds): set on the segment
+ * checkpoints and partial results of full passes, never on cohort snapshots or the flag watermark.
+ */
+export const SNAPSHOTS_TTL_ATTRIBUTE = 'expiresAt';
 
 export interface ClienteleDataProps {
   readonly stageName: string;
@@ -38,7 +43,8 @@ export class ClienteleData extends Construct {
   readonly unsubscribeSecret: secretsmanager.Secret;
   /**
    * Customer-managed policy allowing s3:PutObject under `cohorts/` in the reports bucket, attached to the
-   * churn-cohorts role. Defined here, next to the bucket, so the bucket ARN is not exported to the jobs stack.
+   * full-pass role (the cohorts merge). Defined here, next to the bucket, so the bucket ARN is not exported to the
+   * jobs stack.
    */
   readonly reportsWriterPolicy: iam.ManagedPolicy;
 
@@ -76,7 +82,7 @@ export class ClienteleData extends Construct {
       customers: table('customers', 'CustomersTable'),
       orders: table('orders', 'OrdersTable'),
       ledger: table('ledger', 'LedgerTable', { timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE }),
-      snapshots: table('snapshots', 'SnapshotsTable'),
+      snapshots: table('snapshots', 'SnapshotsTable', { timeToLiveAttribute: SNAPSHOTS_TTL_ATTRIBUTE }),
     };
 
     const secureBucket: s3.BucketProps = {
@@ -114,7 +120,7 @@ export class ClienteleData extends Construct {
         id: 'AwsSolutions-S1',
         reason:
           'Server access logs are opt-in (config reportsAccessLogs): the bucket is private, only the ' +
-          'churn-cohorts role can write to it, and CloudTrail records the bucket management events.',
+          'full-pass role can write to it, and CloudTrail records the bucket management events.',
       });
     }
 

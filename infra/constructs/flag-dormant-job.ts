@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { NEXT_CHECK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
 import {
@@ -25,16 +26,24 @@ export interface ScheduledJobProps extends JobCommonProps {
   readonly scheduleEnabled?: boolean;
 }
 
+export interface FlagDormantJobProps extends ScheduledJobProps {
+  /** The full-pass state machine: started (job `flag`) when the daily run needs a full pass. */
+  readonly fullPassStateMachine: sfn.IStateMachine;
+}
+
 /**
- * flag-dormant: re-classifies every customer's lifecycle stage daily (scan + versioned put on customers).
- * Grants: customers Scan, GetItem, PutItem. Nothing else.
+ * flag-dormant: the daily incremental re-classification (customers whose next check fell due, versioned put).
+ * When a full pass is needed (first run, after an import, a policy change) it starts the full-pass state machine
+ * instead of scanning itself.
+ * Grants: customers Query (next-check index), GetItem, PutItem; its watermark in snapshots; states:StartExecution
+ * on the full-pass state machine. Nothing else.
  */
 export class FlagDormantJob extends Construct implements MonitoredJob {
   readonly job: JobFunction;
   readonly deadLetterQueue: JobDeadLetterQueue;
   readonly schedule: JobSchedule;
 
-  constructor(scope: Construct, id: string, props: ScheduledJobProps) {
+  constructor(scope: Construct, id: string, props: FlagDormantJobProps) {
     super(scope, id);
     this.deadLetterQueue = new JobDeadLetterQueue(this, 'DeadLetterQueue');
     this.job = new JobFunction(this, 'Job', {
@@ -42,22 +51,27 @@ export class FlagDormantJob extends Construct implements MonitoredJob {
       jobName: 'flag-dormant',
       stageName: props.stageName,
       description: 'Re-classifies lifecycle stages and flags dormant customers',
-      environment: baseEnvironment(props),
+      environment: {
+        ...baseEnvironment(props),
+        FULL_PASS_STATE_MACHINE_ARN: props.fullPassStateMachine.stateMachineArn,
+      },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
-      // A full scan of a large customer base; Lambda's maximum.
+      // Reads grow with the customers that change that day; full passes run in the state machine. Lambda's
+      // maximum still, for a catch-up after missed days.
       timeout: Duration.minutes(15),
       onFailure: this.deadLetterQueue,
     });
-    // Query on the next-check index: the incremental daily run; Scan: the full pass (first run, policy change).
+    // Query on the next-check index: the incremental daily run. No Scan: full passes run in the state machine.
     grantTable(
       this.job.role,
       props.tables.customers,
-      ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
       [NEXT_CHECK_INDEX],
     );
     // The watermark item (last successful as-of and policy fingerprint).
     grantTable(this.job.role, props.tables.snapshots, ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    props.fullPassStateMachine.grantStartExecution(this.job.role);
     this.schedule = new JobSchedule(this, 'Schedule', {
       function: this.job.function,
       expression: props.expression,

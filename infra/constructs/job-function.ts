@@ -191,7 +191,8 @@ export class JobFunction extends Construct {
       reason:
         'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords do not support ' +
         'resource-level permissions, so they must use Resource "*". The only other "*" statement is ' +
-        "winback-email's ses:GetAccount (its send quota), which has no resource-level permissions either.",
+        'ses:GetAccount of winback-email and winback-send (the send quota), which has no resource-level ' +
+        'permissions either.',
     });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

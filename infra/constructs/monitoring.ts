@@ -19,10 +19,8 @@ export interface MonitoringProps {
   readonly jobs: MonitoredJob[];
   /** flag-dormant (publishes CustomersFlagged). */
   readonly flagDormant: JobFunction;
-  /** winback-email (publishes EmailsSent per step). */
-  readonly winback: JobFunction;
-  /** Step ids of the win-back sequence, one EmailsSent line each. */
-  readonly winbackSteps: string[];
+  /** winback-send (publishes EmailsSent and EmailsFailed). */
+  readonly winbackSend: JobFunction;
   /** Subscribed to the alarm topic when set. */
   readonly alarmEmail?: string;
   /** Keep the topic key when the stack is deleted. */
@@ -62,10 +60,16 @@ export class Monitoring extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const alarm = (id: string, alarmProps: cloudwatch.AlarmProps) => {
+    /** Every alarm fires above its threshold within one period, to the topic (and tells it when it is OK again). */
+    const alarm = (id: string, name: string, description: string, metric: cloudwatch.IMetric, threshold = 0) => {
       const created = new cloudwatch.Alarm(this, id, {
+        alarmName: `clientele-${props.stageName}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...alarmProps,
       });
       created.addAlarmAction(new actions.SnsAction(this.topic));
       created.addOkAction(new actions.SnsAction(this.topic));
@@ -73,49 +77,66 @@ export class Monitoring extends Construct {
       return created;
     };
 
-    for (const { job, deadLetterQueue } of props.jobs) {
-      const name = pascal(job.jobName);
-      alarm(`${name}Errors`, {
-        alarmName: `clientele-${props.stageName}-${job.jobName}-errors`,
-        alarmDescription: `${job.jobName} failed; see log group ${job.logGroup.logGroupName}`,
-        metric: job.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      });
+    const fiveMinutes = { period: Duration.minutes(5) };
+    const max = { ...fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM };
+    const sum = { ...fiveMinutes, statistic: cloudwatch.Stats.SUM };
+    for (const { job, deadLetterQueue, workQueue, stateMachine } of props.jobs) {
+      const [id, name] = [pascal(job.jobName), job.jobName];
+      alarm(
+        `${id}Errors`,
+        `${name}-errors`,
+        `${name} failed; see log group ${job.logGroup.logGroupName}`,
+        job.function.metricErrors(sum),
+      );
       if (deadLetterQueue) {
-        alarm(`${name}DeadLetters`, {
-          alarmName: `clientele-${props.stageName}-${job.jobName}-dead-letters`,
-          alarmDescription: `${job.jobName}: events or invocations landed in its dead-letter queue`,
-          metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            period: Duration.minutes(5),
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-        });
+        alarm(
+          `${id}DeadLetters`,
+          `${name}-dead-letters`,
+          `${name}: events, invocations or messages landed in its dead-letter queue`,
+          deadLetterQueue.metricApproximateNumberOfMessagesVisible(max),
+        );
+      }
+      if (workQueue) {
+        alarm(
+          `${id}QueueAge`,
+          `${name}-queue-age`,
+          `${name}: oldest queued message older than ${workQueue.maxAge.toHumanString()} (consumers stuck or too slow)`,
+          workQueue.queue.metricApproximateAgeOfOldestMessage(max),
+          workQueue.maxAge.toSeconds(),
+        );
+      }
+      if (stateMachine) {
+        alarm(
+          `${id}ExecutionsFailed`,
+          `${name}-executions-failed`,
+          `${name}: a state machine execution failed; fix the cause and redrive it (docs/deploy.md)`,
+          stateMachine.metricFailed(sum),
+        );
+        alarm(
+          `${id}ExecutionsTimedOut`,
+          `${name}-executions-timed-out`,
+          `${name}: a state machine execution timed out; redrive it (docs/deploy.md)`,
+          stateMachine.metricTimedOut(sum),
+        );
       }
     }
 
     const bounceRate = sesMetric('Reputation.BounceRate', cloudwatch.Stats.MAXIMUM);
     const complaintRate = sesMetric('Reputation.ComplaintRate', cloudwatch.Stats.MAXIMUM);
-    alarm('BounceRate', {
-      alarmName: `clientele-${props.stageName}-ses-bounce-rate`,
-      alarmDescription: 'SES account bounce rate above 5 %: stop campaigns and clean the list',
-      metric: bounceRate,
-      threshold: BOUNCE_RATE_THRESHOLD,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    });
-    alarm('ComplaintRate', {
-      alarmName: `clientele-${props.stageName}-ses-complaint-rate`,
-      alarmDescription: 'SES account complaint rate above 0.1 %: stop campaigns and review consent and content',
-      metric: complaintRate,
-      threshold: COMPLAINT_RATE_THRESHOLD,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-    });
+    alarm(
+      'BounceRate',
+      'ses-bounce-rate',
+      'SES account bounce rate above 5 %: stop campaigns and clean the list',
+      bounceRate,
+      BOUNCE_RATE_THRESHOLD,
+    );
+    alarm(
+      'ComplaintRate',
+      'ses-complaint-rate',
+      'SES account complaint rate above 0.1 %: stop campaigns and review consent and content',
+      complaintRate,
+      COMPLAINT_RATE_THRESHOLD,
+    );
 
     const daily = Duration.days(1);
     const appMetric = (jobFn: JobFunction, metricName: string, dimensions: Record<string, string> = {}) =>
@@ -141,9 +162,11 @@ export class Monitoring extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Win-back emails sent per step (per day)',
-        left: props.winbackSteps.map((step) => appMetric(props.winback, 'EmailsSent', { step }).with({ label: step })),
-        stacked: true,
+        title: 'Win-back emails sent and failed (per day)',
+        left: [
+          appMetric(props.winbackSend, 'EmailsSent').with({ label: 'Sent' }),
+          appMetric(props.winbackSend, 'EmailsFailed').with({ label: 'Failed or outcome unknown' }),
+        ],
         width: 12,
       }),
     );
@@ -179,7 +202,49 @@ export class Monitoring extends Construct {
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
     );
+    const jobWidgets = props.jobs.flatMap(jobWidgetsOf);
+    if (jobWidgets.length > 0) this.dashboard.addWidgets(...jobWidgets);
   }
+}
+
+/** A queue widget for a job with a work queue, an executions widget for a job with a state machine. */
+function jobWidgetsOf({ job, workQueue, deadLetterQueue, stateMachine }: MonitoredJob): cloudwatch.IWidget[] {
+  const widgets: cloudwatch.IWidget[] = [];
+  const max = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
+  if (workQueue) {
+    const { queue, maxAge } = workQueue;
+    widgets.push(
+      new cloudwatch.GraphWidget({
+        title: `${job.jobName} queue (messages; age of the oldest, s)`,
+        left: [
+          queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'Waiting' }),
+          queue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'In flight' }),
+          ...(deadLetterQueue
+            ? [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'DLQ' })]
+            : []),
+        ],
+        right: [queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'Oldest (s)' })],
+        rightAnnotations: [{ value: maxAge.toSeconds(), label: 'age alarm', color: '#d62728' }],
+        width: 12,
+      }),
+    );
+  }
+  if (stateMachine) {
+    const hourly = { period: Duration.hours(1) };
+    widgets.push(
+      new cloudwatch.GraphWidget({
+        title: `${job.jobName} executions (per hour)`,
+        left: [
+          stateMachine.metricStarted({ ...hourly, statistic: cloudwatch.Stats.SUM, label: 'Started' }),
+          stateMachine.metricSucceeded({ ...hourly, label: 'Succeeded' }),
+          stateMachine.metricFailed({ ...hourly, label: 'Failed' }),
+          stateMachine.metricTimedOut({ ...hourly, label: 'Timed out' }),
+        ],
+        width: 12,
+      }),
+    );
+  }
+  return widgets;
 }
 
 /** Account-level SES metric (no dimensions), hourly. */

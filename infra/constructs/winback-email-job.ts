@@ -1,8 +1,6 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { PENDING_CLAIMS_INDEX, WINBACK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
+import { PENDING_CLAIMS_INDEX, WINBACK_DUE_INDEX, WINBACK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
 import {
   baseEnvironment,
   grantTable,
@@ -14,26 +12,25 @@ import {
 } from './common.ts';
 import type { ScheduledJobProps } from './flag-dormant-job.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
+import { grantReadSendQuota, type WinbackSendJob } from './winback-send-job.ts';
 
 export interface WinbackEmailJobProps extends ScheduledJobProps {
-  /** From address; the only address the function may send as (`ses:FromAddress` condition). */
+  /** From address (the planner renders nothing, but parses the same win-back settings as the sender). */
   readonly senderAddress: string;
-  /** Verified SES identity (domain or address) the sender belongs to. */
-  readonly sesIdentity: string;
-  /** SES configuration set every email is sent through (event publishing). */
+  /** SES configuration set (the send quota is read through the same client settings as the sender's). */
   readonly configurationSetName: string;
-  /** Emails per second. */
+  /** Emails per second; the planner queues at most 90 % of what this rate sends in one interval. */
   readonly maxSendRate: number;
-  /** Base URL of the unsubscribe endpoint (the function URL). */
-  readonly unsubscribeBaseUrl: string;
-  /** HMAC key the unsubscribe links are signed with. */
-  readonly unsubscribeSecret: secretsmanager.ISecret;
+  /** The sender: its task queue and the queue settings shared by planner and sender. */
+  readonly sender: WinbackSendJob;
 }
 
 /**
- * winback-email: sends the due win-back step to customers in a dormancy episode.
- * Grants: customers read (table and the winback index only), ledger read/write, secret read, and ses:SendEmail
- * on the configured identity and configuration set, only as the sender address.
+ * winback-email: the hourly win-back planner. Reads the customers with a step due (the `winback-due` index; the
+ * `winback-by-dormant-since` index for a full run), releases stale claims, and queues one task per send for
+ * winback-send. It sends no email itself.
+ * Grants: customers read (table and the two win-back indexes) and UpdateItem (the next due instant), ledger
+ * read/write (+ pending-claims index), sqs:SendMessage on the task queue, ses:GetAccount (the send quota).
  */
 export class WinbackEmailJob extends Construct implements MonitoredJob {
   readonly job: JobFunction;
@@ -47,23 +44,27 @@ export class WinbackEmailJob extends Construct implements MonitoredJob {
       entry: handlerEntry('winback-email.ts'),
       jobName: 'winback-email',
       stageName: props.stageName,
-      description: 'Sends the due win-back emails through SES',
+      description: 'Plans the due win-back emails and queues them for winback-send',
       environment: {
         ...baseEnvironment(props),
         SENDER_ADDRESS: props.senderAddress,
         SES_CONFIGURATION_SET: props.configurationSetName,
         MAX_SEND_RATE: String(props.maxSendRate),
-        UNSUBSCRIBE_BASE_URL: props.unsubscribeBaseUrl,
-        UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn,
+        ...props.sender.queueEnvironment,
       },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
-      // Sending is throttled to maxSendRate; 15 minutes at 14/s is about 12,000 emails per run.
-      timeout: Duration.minutes(15),
+      // Reads only due customers and queues at most one interval's sends; sending happens in winback-send.
+      timeout: Duration.minutes(5),
       onFailure: this.deadLetterQueue,
     });
-    // UpdateItem on customers: the atomic frequency-cap slot (lastMarketingEmailAt), nothing else is written.
-    grantTable(this.job.role, props.tables.customers, [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem'], [WINBACK_INDEX]);
+    // UpdateItem on customers: the instant the next step falls due (winbackDueAt), nothing else is written.
+    grantTable(
+      this.job.role,
+      props.tables.customers,
+      [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem'],
+      [WINBACK_INDEX, WINBACK_DUE_INDEX],
+    );
     // The pending-claims index: reconciliation of sends whose outcome was unknown.
     grantTable(
       this.job.role,
@@ -71,24 +72,9 @@ export class WinbackEmailJob extends Construct implements MonitoredJob {
       [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
       [PENDING_CLAIMS_INDEX],
     );
-    props.unsubscribeSecret.grantRead(this.job.role);
-
-    const stack = Stack.of(this);
-    const sesArn = (resource: string, resourceName: string) =>
-      stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    this.job.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendAsSenderOnly',
-        actions: ['ses:SendEmail'],
-        resources: [sesArn('identity', props.sesIdentity), sesArn('configuration-set', props.configurationSetName)],
-        conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },
-      }),
-    );
-
-    // The account's send quota (GetAccount supports no resource-level permissions and returns no customer data).
-    this.job.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ReadSendQuota', actions: ['ses:GetAccount'], resources: ['*'] }),
-    );
+    // SendMessageBatch is authorised as sqs:SendMessage.
+    props.sender.queue.grant(this.job.role, 'sqs:SendMessage');
+    grantReadSendQuota(this.job.role);
 
     this.schedule = new JobSchedule(this, 'Schedule', {
       function: this.job.function,

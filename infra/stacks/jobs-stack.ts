@@ -3,17 +3,18 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import type { DeploymentConfig } from '../config.ts';
-import { ChurnCohortsJob } from '../constructs/churn-cohorts-job.ts';
+import { type DeploymentConfig, scheduleIntervalMinutes } from '../config.ts';
 import type { JobCommonProps } from '../constructs/common.ts';
 import type { ClienteleData } from '../constructs/data.ts';
 import { EmailSending } from '../constructs/email-sending.ts';
 import { FlagDormantJob } from '../constructs/flag-dormant-job.ts';
+import { FullPassJob } from '../constructs/full-pass-job.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { RecordActivityJob } from '../constructs/record-activity-job.ts';
 import { SesFeedbackJob } from '../constructs/ses-feedback-job.ts';
 import { UnsubscribeEndpoint } from '../constructs/unsubscribe-endpoint.ts';
 import { WinbackEmailJob } from '../constructs/winback-email-job.ts';
+import { WinbackSendJob } from '../constructs/winback-send-job.ts';
 
 export interface ClienteleJobsStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -21,12 +22,16 @@ export interface ClienteleJobsStackProps extends StackProps {
   readonly data: ClienteleData;
 }
 
-/** Stateless resources: functions and their triggers, the event bus, SES configuration set, alarms, dashboard. */
+/**
+ * Stateless resources: functions and their triggers, the win-back task queue, the full-pass state machine, the event
+ * bus, SES configuration set, alarms, dashboard.
+ */
 export class ClienteleJobsStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly flagDormant: FlagDormantJob;
-  readonly churnCohorts: ChurnCohortsJob;
+  readonly fullPass: FullPassJob;
   readonly winbackEmail: WinbackEmailJob;
+  readonly winbackSend: WinbackSendJob;
   readonly recordActivity: RecordActivityJob;
   readonly sesFeedback: SesFeedbackJob;
   readonly unsubscribe: UnsubscribeEndpoint;
@@ -64,26 +69,39 @@ export class ClienteleJobsStack extends Stack {
       ...common,
       unsubscribeSecret: data.unsubscribeSecret,
     });
-    this.flagDormant = new FlagDormantJob(this, 'FlagDormant', {
-      ...scheduled,
-      expression: config.schedules.flagDormant,
-    });
-    this.churnCohorts = new ChurnCohortsJob(this, 'ChurnCohorts', {
+    this.fullPass = new FullPassJob(this, 'FullPass', {
       ...scheduled,
       expression: config.schedules.churnCohorts,
       reportsBucket: data.reportsBucket,
       reportsWriterPolicy: data.reportsWriterPolicy,
+      maxConcurrency: config.fullPassConcurrency,
+    });
+    this.flagDormant = new FlagDormantJob(this, 'FlagDormant', {
+      ...scheduled,
+      expression: config.schedules.flagDormant,
+      fullPassStateMachine: this.fullPass.stateMachine,
+    });
+    // The config validation guarantees an interval for a valid expression.
+    const planIntervalMinutes = scheduleIntervalMinutes(config.schedules.winback) ?? 60;
+    this.winbackSend = new WinbackSendJob(this, 'WinbackSend', {
+      ...common,
+      senderAddress: config.senderAddress,
+      sesIdentity: config.sesIdentity,
+      configurationSetName,
+      maxSendRate: config.maxSendRate,
+      senderConcurrency: config.senderConcurrency,
+      planIntervalMinutes,
+      unsubscribeBaseUrl: this.unsubscribe.functionUrl.url,
+      unsubscribeSecret: data.unsubscribeSecret,
     });
     this.winbackEmail = new WinbackEmailJob(this, 'WinbackEmail', {
       ...scheduled,
       expression: config.schedules.winback,
       scheduleEnabled: config.schedules.winbackEnabled,
       senderAddress: config.senderAddress,
-      sesIdentity: config.sesIdentity,
       configurationSetName,
       maxSendRate: config.maxSendRate,
-      unsubscribeBaseUrl: this.unsubscribe.functionUrl.url,
-      unsubscribeSecret: data.unsubscribeSecret,
+      sender: this.winbackSend,
     });
     this.recordActivity = new RecordActivityJob(this, 'RecordActivity', {
       ...common,
@@ -96,15 +114,15 @@ export class ClienteleJobsStack extends Stack {
       stageName: stage,
       jobs: [
         this.flagDormant,
-        this.churnCohorts,
+        this.fullPass,
         this.winbackEmail,
+        this.winbackSend,
         this.recordActivity,
         this.sesFeedback,
         this.unsubscribe,
       ],
       flagDormant: this.flagDormant.job,
-      winback: this.winbackEmail.job,
-      winbackSteps: config.engine.winback.steps.map((s) => s.id),
+      winbackSend: this.winbackSend.job,
       alarmEmail: config.alarmEmail,
       production: config.production,
     });
@@ -117,5 +135,7 @@ export class ClienteleJobsStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'WinbackFunctionName', { value: this.winbackEmail.job.function.functionName });
     new CfnOutput(this, 'SesConfigurationSetName', { value: configurationSetName });
+    new CfnOutput(this, 'WinbackQueueUrl', { value: this.winbackSend.queue.queueUrl });
+    new CfnOutput(this, 'FullPassStateMachineArn', { value: this.fullPass.stateMachine.stateMachineArn });
   }
 }

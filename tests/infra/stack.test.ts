@@ -10,12 +10,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClienteleStacks } from '../../infra/clientele.ts';
 import { type DeploymentConfig, loadDeploymentConfig, parseDeploymentConfig } from '../../infra/config.ts';
 import type { MonitoredJob } from '../../infra/constructs/common.ts';
+import type { FlagDormantJob } from '../../infra/constructs/flag-dormant-job.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
+import type { WinbackEmailJob } from '../../infra/constructs/winback-email-job.ts';
 import {
   NEXT_CHECK_INDEX,
   PENDING_CLAIMS_INDEX,
   tableDefinitions,
   tableNames,
+  WINBACK_DUE_INDEX,
   WINBACK_INDEX,
 } from '../../shared/adapters/dynamodb/tables.ts';
 import { EngineConfigSchema } from '../../shared/domain/config.ts';
@@ -32,7 +35,6 @@ import {
   roleStatements,
   SECRET_READ,
   type Statement,
-  WRITE,
 } from './helpers.ts';
 
 const DEV_INPUT = {
@@ -78,8 +80,9 @@ function jobsOf(stacks: ClienteleStacks): Record<string, MonitoredJob> {
   const { jobs } = stacks;
   return {
     'flag-dormant': jobs.flagDormant,
-    'churn-cohorts': jobs.churnCohorts,
+    'full-pass': jobs.fullPass,
     'winback-email': jobs.winbackEmail,
+    'winback-send': jobs.winbackSend,
     'record-activity': jobs.recordActivity,
     'ses-feedback': jobs.sesFeedback,
     unsubscribe: jobs.unsubscribe,
@@ -133,6 +136,8 @@ describe('deployment configuration', () => {
       reportRetentionDays: 365,
       reportsAccessLogs: false,
       maxSendRate: 14,
+      senderConcurrency: 2,
+      fullPassConcurrency: 16,
       production: false,
     });
     expect(config.alarmEmail).toBeUndefined();
@@ -209,17 +214,25 @@ describe('data stack', () => {
     expect(byName.get('clientele-dev-customers').GlobalSecondaryIndexes[0].IndexName).toBe(WINBACK_INDEX);
   });
 
-  it('enables PITR and encryption on every table and TTL on the ledger', () => {
+  it('enables PITR and encryption on every table and TTL on the ledger and the snapshots', () => {
     const tables = Object.values(dev.data.findResources('AWS::DynamoDB::Table'));
     expect(tables).toHaveLength(4);
     for (const table of [...tables, ...Object.values(prod.data.findResources('AWS::DynamoDB::Table'))]) {
       expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true });
     }
-    dev.data.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: 'clientele-dev-ledger',
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-    });
+    for (const table of ['ledger', 'snapshots']) {
+      dev.data.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `clientele-dev-${table}`,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    }
+    for (const table of ['customers', 'orders']) {
+      const props = Object.values(dev.data.findResources('AWS::DynamoDB::Table')).find(
+        (t) => t.Properties.TableName === `clientele-dev-${table}`,
+      )?.Properties;
+      expect(props?.TimeToLiveSpecification, table).toBeUndefined();
+    }
   });
 
   it('retains and protects data in production only', () => {
@@ -289,7 +302,7 @@ describe('data stack', () => {
 describe('functions', () => {
   it('runs every function on Node.js 22, arm64, ESM bundle, tracing, own log group', () => {
     const functions = Object.values(dev.jobs.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     const roles = new Set<string>();
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
@@ -315,11 +328,17 @@ describe('functions', () => {
       const logGroup = dev.jobs.toJSON().Resources[fn.Properties.LoggingConfig.LogGroup.Ref];
       expect(logGroup.Properties.RetentionInDays).toBe(14);
     }
-    expect(roles.size).toBe(6);
+    expect(roles.size).toBe(7);
     expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(
-      ['churn-cohorts', 'flag-dormant', 'record-activity', 'ses-feedback', 'unsubscribe', 'winback-email'].map(
-        (job) => `clientele-dev-${job}`,
-      ),
+      [
+        'flag-dormant',
+        'full-pass',
+        'record-activity',
+        'ses-feedback',
+        'unsubscribe',
+        'winback-email',
+        'winback-send',
+      ].map((job) => `clientele-dev-${job}`),
     );
   });
 
@@ -336,9 +355,15 @@ describe('functions', () => {
       for (const statement of allStatements(t)) {
         if (!resourcesOf(statement).includes('*')) continue;
         const actions = actionsOf(statement).sort();
-        // ses:GetAccount (the send quota, read by winback-email) has no resource-level permissions and reads no data.
+        // ses:GetAccount (the send quota, read by winback-email and winback-send) has no resource-level
+        // permissions and reads no data.
         if (actions.includes('ses:GetAccount')) {
           expect(actions).toEqual(['ses:GetAccount']);
+          continue;
+        }
+        // The state machine's log delivery and X-Ray (Step Functions adds them; none is resource-scoped).
+        if (actions.includes('logs:CreateLogDelivery')) {
+          expect(actions.filter((a) => !/^(logs|xray):/.test(a))).toEqual([]);
           continue;
         }
         expect(actions.filter((a) => /^(dynamodb|ses|s3|secretsmanager):/.test(a))).toEqual([]);
@@ -358,8 +383,8 @@ describe('functions', () => {
       'ses:configuration-set': ['ses:SendEmail'],
     };
 
-    it('flag-dormant: reads/writes customers (Query only via next-check), its watermark in snapshots; nothing else', () => {
-      const customers = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'];
+    it('flag-dormant: customers without Scan (Query via next-check), its watermark in snapshots; nothing else', () => {
+      const customers = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
       expect(access('flag-dormant')).toEqual({
         customers,
         [`customers/index/${NEXT_CHECK_INDEX}`]: customers,
@@ -367,14 +392,20 @@ describe('functions', () => {
       });
     });
 
-    it('churn-cohorts: reads customers, orders and the ledger (writes none), writes snapshots and reports', () => {
-      expect(access('churn-cohorts')).toEqual({
-        customers: ['dynamodb:BatchGetItem', 'dynamodb:Scan'],
+    it('full-pass: scans/writes customers, reads orders and ledger, checkpoints in snapshots, writes reports', () => {
+      expect(access('full-pass')).toEqual({
+        customers: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort(),
         orders: ['dynamodb:Query'],
-        ledger: ['dynamodb:Scan'],
-        snapshots: WRITE,
+        ledger: ['dynamodb:Query', 'dynamodb:Scan'],
+        snapshots: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
       });
-      const role = dev.jobs.toJSON().Resources[logicalId(dev.stacks.jobs.churnCohorts.job.role)];
+      const role = dev.jobs.toJSON().Resources[logicalId(dev.stacks.jobs.fullPass.job.role)];
       expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('DataReportsWriterPolicy');
       const writer = Object.values(dev.data.findResources('AWS::IAM::ManagedPolicy'));
       expect(writer).toHaveLength(1);
@@ -384,18 +415,33 @@ describe('functions', () => {
       ]);
     });
 
-    it('winback-email: SendEmail only as the sender, customers read (+ the cap slot update), ledger read/write', () => {
+    it('winback-email (planner): customers read (+ the due update), ledger read/write, no sending, no secret', () => {
       const customersAccess = [...READ, 'dynamodb:UpdateItem'].sort();
       expect(access('winback-email')).toEqual({
         '*': ['ses:GetAccount'], // the send quota
         customers: customersAccess,
         [`customers/index/${WINBACK_INDEX}`]: customersAccess,
+        [`customers/index/${WINBACK_DUE_INDEX}`]: customersAccess,
         ledger: READ_WRITE,
         [`ledger/index/${PENDING_CLAIMS_INDEX}`]: READ_WRITE,
+      });
+    });
+
+    it('winback-send: SendEmail only as the sender, customers Get/Update, ledger read/write, the secret', () => {
+      expect(access('winback-send')).toEqual({
+        '*': ['ses:GetAccount'], // the send quota
+        customers: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        ledger: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         secret: SECRET_READ,
         ...SENDER,
       });
-      const send = roleStatements(dev.jobs, logicalId(dev.stacks.jobs.winbackEmail.job.role)).filter((s) =>
+      const send = roleStatements(dev.jobs, logicalId(dev.stacks.jobs.winbackSend.job.role)).filter((s) =>
         actionsOf(s).includes('ses:SendEmail'),
       );
       expect(send).toHaveLength(1);
@@ -415,28 +461,64 @@ describe('functions', () => {
       expect(access('unsubscribe')).toEqual({ customers: READ_WRITE, secret: SECRET_READ });
     });
 
-    it('each role writes only to its own log group and its own dead-letter queue', () => {
-      for (const [name, monitored] of Object.entries(jobsOf(dev.stacks))) {
+    it('each role writes only to its own log group and uses only its own queues', () => {
+      const { winbackSend } = dev.stacks.jobs;
+      const taskQueue = `arn:${logicalId(winbackSend.queue)}`;
+      const ownDeadLetters = (m: MonitoredJob) => ({
+        // The Lambda destination grants queue.grantSendMessages().
+        [`arn:${logicalId(m.deadLetterQueue as never)}`]: [
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:SendMessage',
+        ],
+      });
+      const jobs = jobsOf(dev.stacks);
+      const expected: Record<string, Record<string, string[]>> = {
+        // Failed asynchronous invocations (schedule, rule) go to the job's own dead-letter queue.
+        'flag-dormant': ownDeadLetters(jobs['flag-dormant'] as MonitoredJob),
+        'record-activity': ownDeadLetters(jobs['record-activity'] as MonitoredJob),
+        'ses-feedback': ownDeadLetters(jobs['ses-feedback'] as MonitoredJob),
+        // The planner also queues tasks, and only sends.
+        'winback-email': { ...ownDeadLetters(jobs['winback-email'] as MonitoredJob), [taskQueue]: ['sqs:SendMessage'] },
+        // The sender consumes the task queue (event source); SQS itself moves failed tasks to the dead-letter queue.
+        'winback-send': {
+          [taskQueue]: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:GetQueueUrl',
+            'sqs:ReceiveMessage',
+          ],
+        },
+        // Called synchronously by the state machine; its schedule's dead-letter queue is Scheduler's.
+        'full-pass': {},
+        unsubscribe: {},
+      };
+      for (const [name, monitored] of Object.entries(jobs)) {
         const statements = roleStatements(dev.jobs, logicalId(monitored.job.role));
         const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
         expect(logs.flatMap(resourcesOf).map(resourceLabel), name).toEqual([
           `arn:${logicalId(monitored.job.logGroup)}`,
         ]);
-        const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
-        expect(sqs.flatMap(resourcesOf).map(resourceLabel), name).toEqual(
-          monitored.deadLetterQueue ? [`arn:${logicalId(monitored.deadLetterQueue)}`] : [],
-        );
+        const sqs: Record<string, string[]> = {};
+        for (const statement of statements) {
+          const actions = actionsOf(statement).filter((a) => a.startsWith('sqs:'));
+          for (const resource of actions.length ? resourcesOf(statement) : []) {
+            sqs[resourceLabel(resource)] = [...(sqs[resourceLabel(resource)] ?? []), ...actions].sort();
+          }
+        }
+        expect(sqs, name).toEqual(expected[name]);
       }
     });
   });
 
-  it('exposes unsubscribe as a public function URL and passes it to winback-email', () => {
+  it('exposes unsubscribe as a public function URL and passes it to winback-send', () => {
     dev.jobs.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'NONE',
       TargetFunctionArn: { 'Fn::GetAtt': [logicalId(dev.stacks.jobs.unsubscribe.job.function), 'Arn'] },
     });
     dev.jobs.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'clientele-dev-winback-email',
+      FunctionName: 'clientele-dev-winback-send',
       Environment: {
         Variables: Match.objectLike({
           SENDER_ADDRESS: 'hello@mail.example.com',
@@ -449,13 +531,27 @@ describe('functions', () => {
         }),
       },
     });
+    // The planner renders and sends nothing: no unsubscribe settings.
+    const planner = Object.values(dev.jobs.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.FunctionName === 'clientele-dev-winback-email',
+    );
+    expect(planner?.Properties.Environment.Variables).toMatchObject({
+      SENDER_ADDRESS: 'hello@mail.example.com',
+      MAX_SEND_RATE: '10',
+    });
+    expect(
+      Object.keys(planner?.Properties.Environment.Variables ?? {}).filter((k) => k.startsWith('UNSUBSCRIBE')),
+    ).toEqual([]);
   });
 
   it('sends failed asynchronous invocations to the job dead-letter queue after 2 retries', () => {
     const configs = Object.values(dev.jobs.findResources('AWS::Lambda::EventInvokeConfig'));
-    expect(configs).toHaveLength(5);
+    // Invoked asynchronously: the scheduled functions and the rule targets. Not winback-send (SQS event source,
+    // its queue has a redrive policy), full-pass (called synchronously by the state machine) or unsubscribe.
+    const asynchronous = ['flag-dormant', 'winback-email', 'record-activity', 'ses-feedback'];
+    expect(configs).toHaveLength(asynchronous.length);
     for (const [name, monitored] of Object.entries(jobsOf(dev.stacks))) {
-      if (!monitored.deadLetterQueue) continue;
+      if (!asynchronous.includes(name) || !monitored.deadLetterQueue) continue;
       dev.jobs.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: logicalId(monitored.job.function) },
         MaximumRetryAttempts: 2,
@@ -470,26 +566,35 @@ describe('functions', () => {
 
 describe('triggers', () => {
   const schedules = () => {
-    const { flagDormant, churnCohorts, winbackEmail } = dev.stacks.jobs;
+    const { flagDormant, fullPass, winbackEmail } = dev.stacks.jobs;
+    const invoke = (job: FlagDormantJob | WinbackEmailJob) => ({
+      arn: { 'Fn::GetAtt': [logicalId(job.job.function), 'Arn'] },
+      input: { scheduledTime: '<aws.scheduler.scheduled-time>' },
+      actions: ['lambda:InvokeFunction', 'sqs:SendMessage'],
+    });
     return [
-      { job: flagDormant, expression: 'cron(30 1 * * ? *)' },
-      { job: churnCohorts, expression: 'cron(0 6 ? * MON *)' },
-      { job: winbackEmail, expression: 'cron(5 * * * ? *)' },
+      { job: flagDormant, expression: 'cron(30 1 * * ? *)', ...invoke(flagDormant) },
+      {
+        job: fullPass,
+        expression: 'cron(0 6 ? * MON *)',
+        // The cohorts: an execution of the full-pass state machine.
+        arn: { Ref: logicalId(fullPass.stateMachine) },
+        input: { action: 'plan', job: 'cohorts', scheduledTime: '<aws.scheduler.scheduled-time>' },
+        actions: ['sqs:SendMessage', 'states:StartExecution'],
+      },
+      { job: winbackEmail, expression: 'cron(5 * * * ? *)', ...invoke(winbackEmail) },
     ];
   };
 
   it('schedules the batch jobs in the configured time zone with the scheduled time as input', () => {
     dev.jobs.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    for (const { job, expression } of schedules()) {
+    for (const { expression, arn, input } of schedules()) {
       dev.jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: expression,
         ScheduleExpressionTimezone: 'Europe/Berlin',
         GroupName: 'clientele-dev',
         FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: Match.objectLike({
-          Arn: { 'Fn::GetAtt': [logicalId(job.job.function), 'Arn'] },
-          Input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>' }),
-        }),
+        Target: Match.objectLike({ Arn: arn, Input: JSON.stringify(input) }),
       });
     }
     prod.jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
@@ -504,23 +609,23 @@ describe('triggers', () => {
         .map((s) => `${s.Properties.Description}:${s.Properties.State}`)
         .sort();
     expect(states(dev.jobs)).toEqual([
-      'clientele churn-cohorts:ENABLED',
+      'clientele cohorts (full-pass state machine):ENABLED',
       'clientele flag-dormant:ENABLED',
       'clientele winback-email:ENABLED',
     ]);
     expect(states(prod.jobs)).toEqual([
-      'clientele churn-cohorts:ENABLED',
+      'clientele cohorts (full-pass state machine):ENABLED',
       'clientele flag-dormant:ENABLED',
       'clientele winback-email:DISABLED',
     ]);
   });
 
   it('retries schedules twice within an hour, then uses an encrypted TLS-only dead-letter queue', () => {
-    for (const { job } of schedules()) {
+    for (const { job, arn, actions } of schedules()) {
       const queueId = logicalId(job.deadLetterQueue);
       dev.jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
         Target: Match.objectLike({
-          Arn: { 'Fn::GetAtt': [logicalId(job.job.function), 'Arn'] },
+          Arn: arn,
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
         }),
@@ -534,10 +639,16 @@ describe('triggers', () => {
           ]),
         },
       });
-      // The schedule's role may invoke this function and send to this queue, nothing else.
+      // The schedule's role may invoke this function (start this state machine) and send to this queue, nothing else.
       const scheduleRole = logicalId(job.schedule.role);
       const statements = roleStatements(dev.jobs, scheduleRole);
-      expect(statements.flatMap(actionsOf).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+      expect(statements.flatMap(actionsOf).sort()).toEqual(actions);
+      for (const statement of statements) {
+        const expectedTarget = actionsOf(statement).includes('sqs:SendMessage')
+          ? { 'Fn::GetAtt': [queueId, 'Arn'] }
+          : arn;
+        expect(resourcesOf(statement)[0]).toEqual(expectedTarget);
+      }
       expect(JSON.stringify(statements)).not.toMatch(/"Resource":"\*"/);
     }
   });
@@ -662,21 +773,33 @@ describe('monitoring', () => {
     prod.jobs.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('builds a dashboard with flagged customers, emails per step, bounces, complaints and durations', () => {
+  it('builds a dashboard: flagged customers, emails sent, SES feedback, durations, queue, executions', () => {
     const body = JSON.stringify(Object.values(dev.jobs.findResources('AWS::CloudWatch::Dashboard'))[0]);
-    for (const text of ['CustomersFlagged', 'EmailsSent', 'Reputation.BounceRate', 'Complaint', 'Duration']) {
+    for (const text of [
+      'CustomersFlagged',
+      'EmailsSent',
+      'EmailsFailed',
+      'Reputation.BounceRate',
+      'Complaint',
+      'Duration',
+      'ApproximateAgeOfOldestMessage',
+      'ExecutionsFailed',
+      'ExecutionsSucceeded',
+    ]) {
       expect(body).toContain(text);
     }
-    for (const step of dev.config.engine.winback.steps) expect(body).toContain(`\\"step\\",\\"${step.id}\\"`);
     expect(body).toContain('clientele-dev-flag-dormant');
+    expect(body).toContain('clientele-dev-winback-send');
   });
 
-  it('outputs the bus name, unsubscribe URL and dashboard URL', () => {
+  it('outputs the bus name, unsubscribe URL, dashboard URL, task queue URL and state machine ARN', () => {
     dev.jobs.hasOutput('EventBusName', { Value: { Ref: logicalId(dev.stacks.jobs.eventBus) } });
     dev.jobs.hasOutput('UnsubscribeUrl', {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('UnsubscribeJobFunctionFunctionUrl'), 'FunctionUrl'] },
     });
     dev.jobs.hasOutput('DashboardUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    dev.jobs.hasOutput('WinbackQueueUrl', { Value: { Ref: logicalId(dev.stacks.jobs.winbackSend.queue) } });
+    dev.jobs.hasOutput('FullPassStateMachineArn', { Value: { Ref: logicalId(dev.stacks.jobs.fullPass.stateMachine) } });
   });
 });
 
