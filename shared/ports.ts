@@ -51,7 +51,13 @@ export interface CustomerRepository {
    * Sets (or, with `undefined`, removes) `winbackDueAt`, only if the customer is still in the dormancy episode
    * that started at `episodeStart` (`undefined`: in none). False if that no longer holds.
    */
-  setWinbackDue(customerId: string, episodeStart: string | undefined, dueAt: string | undefined): Promise<boolean>;
+  setWinbackDue(
+    customerId: string,
+    episodeStart: string | undefined,
+    dueAt: string | undefined,
+    /** only if `winbackDueAt` is still this (`{ dueAt: undefined }`: still absent) */
+    expected?: { dueAt: string | undefined },
+  ): Promise<boolean>;
   /** Customers whose dormancy episode started in [from, to], via the sparse sharded index (no table scan). */
   dormantBetween(from: string, to: string): AsyncIterable<Page<Customer>>;
   /** Removes every customer (demo reset). */

@@ -281,14 +281,18 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     const byId = new Map(eligible.map((c) => [c.customerId, c]));
     for (const task of failed) await keepDue(byId.get(task.customerId) as Customer);
     if (deps.queue.durable) {
-      // Leased until the senders are done with it; a task lost for good is planned again when the lease ends.
+      // Leased until the senders are done with it; a task lost for good is planned again when the lease ends. Only
+      // if the due instant is still the one read: a sender that already moved it on keeps its value.
       const notTaken = new Set(failed.map((t) => t.customerId));
       const leaseUntil = new Date(Date.parse(now) + (input.leaseMinutes ?? 180) * 60_000).toISOString();
       await runConcurrently(
         tasks.filter((t) => !notTaken.has(t.customerId)),
         WRITE_CONCURRENCY,
         async (t) => {
-          await deps.customers.setWinbackDue(t.customerId, byId.get(t.customerId)?.dormantSince, leaseUntil);
+          const customer = byId.get(t.customerId) as Customer;
+          await deps.customers.setWinbackDue(t.customerId, customer.dormantSince, leaseUntil, {
+            dueAt: customer.winbackDueAt,
+          });
         },
       );
     }

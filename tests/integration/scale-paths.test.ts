@@ -235,3 +235,37 @@ describe('win-back planner on a deployment that predates the due index', () => {
     expect(new Set(planned).size).toBe(planned.length); // nobody planned twice while leased
   });
 });
+
+describe('win-back planner leases on a durable queue', () => {
+  it('leases planned customers, but never over a due instant a fast sender already moved on', async () => {
+    const env = await seeded(150, 17);
+    await flagDormant({ customers: env.stores.customers }, { asOf: day(0), policy: config.policy, segments: 2 });
+    const sending = SendingPolicySchema.parse({ quietHours: null, holdoutPercent: 0 });
+    const fastSender = new Set<string>();
+    const queue = {
+      durable: true,
+      async enqueue(tasks: readonly { customerId: string; episode: string }[]) {
+        // Every other task is "sent" before the planner writes its lease: the sender moves the due instant on.
+        for (const [i, t] of tasks.entries()) {
+          if (i % 2 === 1) continue;
+          const c = await env.stores.customers.get(t.customerId);
+          await env.stores.customers.setWinbackDue(t.customerId, c?.dormantSince, day(14));
+          fastSender.add(t.customerId);
+        }
+        return [];
+      },
+    };
+    const now = addDays(day(0), -0.5);
+    const summary = await planWinback(
+      { customers: env.stores.customers, ledger: env.stores.ledger, queue },
+      { asOf: day(0), now, config: config.winback, sending, runId: 'lease', leaseMinutes: 180 },
+    );
+    const planned = Object.values(summary.steps).reduce((n, c) => n + c.planned, 0);
+    expect(planned).toBeGreaterThan(4);
+    const lease = addDays(now, 180 / 1440);
+    const after = await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }));
+    const leased = after.filter((c) => c.winbackDueAt === lease).length;
+    expect(after.filter((c) => fastSender.has(c.customerId)).every((c) => c.winbackDueAt === day(14))).toBe(true);
+    expect(leased).toBe(planned - fastSender.size);
+  });
+});

@@ -193,7 +193,7 @@ export function dynamoCustomers(
         }
       }
     },
-    async setWinbackDue(customerId, episodeStart, dueAt) {
+    async setWinbackDue(customerId, episodeStart, dueAt, expected) {
       const shardOfId = `wd#${String(shardOf(customerId, options.indexShards)).padStart(2, '0')}`;
       try {
         await client.send(
@@ -204,14 +204,19 @@ export function dynamoCustomers(
               ? 'SET winbackDueAt = :due, winbackDueShard = :shard, #v = #v + :one'
               : 'REMOVE winbackDueAt, winbackDueShard SET #v = #v + :one',
             // Only for the episode the decision was made for: a purchase or a new episode since then wins.
-            ConditionExpression: episodeStart
-              ? 'attribute_exists(customerId) AND dormantSince = :episode'
-              : 'attribute_exists(customerId) AND attribute_not_exists(dormantSince)',
+            ConditionExpression: [
+              'attribute_exists(customerId)',
+              episodeStart ? 'dormantSince = :episode' : 'attribute_not_exists(dormantSince)',
+              ...(expected
+                ? [expected.dueAt ? 'winbackDueAt = :expected' : 'attribute_not_exists(winbackDueAt)']
+                : []),
+            ].join(' AND '),
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: {
               ':one': 1,
               ...(dueAt ? { ':due': dueAt, ':shard': shardOfId } : {}),
               ...(episodeStart ? { ':episode': episodeStart } : {}),
+              ...(expected?.dueAt ? { ':expected': expected.dueAt } : {}),
             },
           }),
         );
