@@ -10,6 +10,7 @@ import {
   nextWinbackStep,
   type WinbackConfig,
   WinbackConfigSchema,
+  WinbackTaskSchema,
   winbackIneligibility,
 } from '../../shared/domain/winback.ts';
 
@@ -299,5 +300,31 @@ describe('nextSendWindowStart', () => {
     expect(nextSendWindowStart('2024-03-04T23:00:00.000Z', 'UTC', { ...policy, quietHours: null })).toBe(
       '2024-03-04T23:00:00.000Z',
     );
+  });
+});
+
+describe('WinbackTaskSchema: the SQS message between planner and sender', () => {
+  const valid = {
+    customerId: 'c-1',
+    campaignId: 'winback',
+    episode: '2024-03-01',
+    stepId: 'miss-you',
+    runAsOf: '2024-03-01T10:05:00.000Z',
+    runId: 'req-1',
+  };
+  it.each([
+    ['an address as customer id', { customerId: 'ana@example.com' }, 'customerId'],
+    ['an episode that is not a date', { episode: '2024-03-01T00:00:00Z' }, 'episode'],
+    ['a step id with spaces', { stepId: 'Miss You' }, 'stepId'],
+    ['a campaign id with upper case', { campaignId: 'WinBack' }, 'campaignId'],
+    ['a run as-of that is not an instant', { runAsOf: 'yesterday' }, 'runAsOf'],
+    ['an empty run id', { runId: '' }, 'runId'],
+  ])('rejects %s, naming the field', (_name, change, field) => {
+    const parsed = WinbackTaskSchema.safeParse({ ...valid, ...change });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain(field);
+  });
+  it('accepts a planned task', () => {
+    expect(WinbackTaskSchema.parse(valid)).toEqual(valid);
   });
 });
