@@ -28,3 +28,47 @@ export function pacer(perSecond: number, now: () => number = Date.now) {
     if (slot > t) await new Promise((resolve) => setTimeout(resolve, slot - t));
   };
 }
+
+/**
+ * A bounded work pool: `submit` returns as soon as the job is queued and waits only while `maxQueued` jobs are
+ * already waiting, so a producer (the win-back planner reading its next page) keeps `concurrency` workers busy
+ * without buffering everything. The first failure is rethrown by the next `submit` or by `drain`.
+ */
+export function workPool(concurrency: number, maxQueued: number) {
+  const queue: (() => Promise<void>)[] = [];
+  const spaceWaiters: (() => void)[] = [];
+  let idleWaiters: (() => void)[] = [];
+  let active = 0;
+  let failure: { error: unknown } | undefined;
+  const pump = () => {
+    while (active < concurrency && queue.length > 0) {
+      const job = queue.shift() as () => Promise<void>;
+      active += 1;
+      spaceWaiters.shift()?.();
+      job()
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          active -= 1;
+          pump();
+          if (active === 0 && queue.length === 0) {
+            for (const resolve of idleWaiters) resolve();
+            idleWaiters = [];
+          }
+        });
+    }
+  };
+  return {
+    async submit(job: () => Promise<void>): Promise<void> {
+      if (failure) throw failure.error;
+      while (queue.length >= maxQueued) await new Promise<void>((resolve) => spaceWaiters.push(resolve));
+      queue.push(job);
+      pump();
+    },
+    async drain(): Promise<void> {
+      if (active > 0 || queue.length > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      if (failure) throw failure.error;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { pacer, runConcurrently } from '../concurrency.ts';
+import { pacer, workPool } from '../concurrency.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
 import type { WinbackConfig } from '../domain/winback.ts';
 import type { CustomerRepository, EmailSender, SendLedger, WinbackTaskQueue } from '../ports.ts';
@@ -50,24 +50,27 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
   const now = input.now ?? input.asOf;
   const clock = () => now;
   const results: { stepId: string; result: SendResult }[] = [];
+  // The senders keep working while the planner reads its next page: the rate limiter never waits on planning.
+  const pool = workPool(input.sendConcurrency ?? 4, 256);
   const queue: WinbackTaskQueue = {
     durable: false,
     async enqueue(tasks) {
-      await runConcurrently(tasks, input.sendConcurrency ?? 4, async (task) => {
-        const result = await sendWinbackTask(
-          deps,
-          {
-            config: input.config,
-            sending: input.sending,
-            from: input.from,
-            wait,
-            now: clock,
-            ...(input.unsubscribe ? { unsubscribe: input.unsubscribe } : {}),
-          },
-          task,
-        );
-        results.push({ stepId: task.stepId, result });
-      });
+      for (const task of tasks)
+        await pool.submit(async () => {
+          const result = await sendWinbackTask(
+            deps,
+            {
+              config: input.config,
+              sending: input.sending,
+              from: input.from,
+              wait,
+              now: clock,
+              ...(input.unsubscribe ? { unsubscribe: input.unsubscribe } : {}),
+            },
+            task,
+          );
+          results.push({ stepId: task.stepId, result });
+        });
       return [];
     },
   };
@@ -87,6 +90,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
       ...(input.onCandidate ? { onCandidate: input.onCandidate } : {}),
     },
   );
+  await pool.drain();
   for (const { stepId, result } of results) addSendResult(summary.steps[stepId], result);
   return summary;
 }

@@ -207,9 +207,7 @@ export function dynamoCustomers(
             ConditionExpression: [
               'attribute_exists(customerId)',
               episodeStart ? 'dormantSince = :episode' : 'attribute_not_exists(dormantSince)',
-              ...(expected
-                ? [expected.dueAt ? 'winbackDueAt = :expected' : 'attribute_not_exists(winbackDueAt)']
-                : []),
+              ...(expected ? [expected.dueAt ? 'winbackDueAt = :expected' : 'attribute_not_exists(winbackDueAt)'] : []),
             ].join(' AND '),
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: {
