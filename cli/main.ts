@@ -233,9 +233,12 @@ program
   .action(async (o) => {
     const rt = await openRuntime(globals());
     try {
+      // Segment checkpoints are kept under the run id, so an interrupted run can be resumed.
+      const runId = (o.runId as string | undefined) ?? `cohorts-${String(o.asOf)}-${newRunId().slice(-8)}`;
+      process.stderr.write(`cohorts run ${runId} (if interrupted, resume with --run-id ${runId})\n`);
       const result = await runCohorts(rt, endOfDay(o.asOf), o.out, bars(), new Date().toISOString(), {
         ...(o.parallelism ? { parallelism: o.parallelism as number } : {}),
-        ...(o.runId ? { runId: o.runId as string } : {}),
+        runId,
       });
       emit(
         { ...result.report, files: result.files, invalid: result.invalid },

@@ -50,8 +50,40 @@ describe('the clientele CLI', () => {
     expect(cohorts.cohorts.reduce((a: number, c: { size: number }) => a + c.size, 0)).toBe(imported.import.customers);
     expect(await readFile(join(dir, 'out', 'report.html'), 'utf8')).toContain('1997-01');
 
-    const flagged = JSON.parse(await clientele('--json', 'flag', '--as-of', '1998-06-30'));
+    // The same run id resumes the stored segment checkpoints (all done): the same table, one segment at a time.
+    const resumed = JSON.parse(
+      await clientele(
+        '--json',
+        'cohorts',
+        '--as-of',
+        '1998-06-30',
+        '--out',
+        join(dir, 'out2'),
+        '--parallelism',
+        '1',
+        '--run-id',
+        'cli-run-1',
+      ),
+    );
+    const rerun = JSON.parse(
+      await clientele(
+        '--json',
+        'cohorts',
+        '--as-of',
+        '1998-06-30',
+        '--out',
+        join(dir, 'out3'),
+        '--run-id',
+        'cli-run-1',
+      ),
+    );
+    const table = (r: { cohorts: unknown[]; generatedAt: string }) => r.cohorts;
+    expect(table(resumed)).toEqual(table(cohorts));
+    expect(table(rerun)).toEqual(table(cohorts));
+
+    const flagged = JSON.parse(await clientele('--json', 'flag', '--as-of', '1998-06-30', '--parallelism', '2'));
     expect(flagged.scanned).toBe(imported.import.customers);
+    expect(flagged.mode).toBe('full');
 
     // CDNOW has no addresses or consent: nobody may be emailed.
     const dry = JSON.parse(await clientele('--json', 'winback', '--dry-run', '--as-of', '1998-06-30'));
