@@ -86,7 +86,7 @@ export const handler = async (event: unknown, context: Context) => {
     metrics.addMetric('CustomersScanned', MetricUnit.Count, summary.scanned);
     metrics.addMetric('CustomersFlagged', MetricUnit.Count, summary.changed);
     metrics.addMetric('FullPasses', MetricUnit.Count, 1);
-    metrics.addMetric('InvalidItems', MetricUnit.Count, summary.invalid.length);
+    metrics.addMetric('InvalidItems', MetricUnit.Count, summary.invalid.length + merged.omitted);
     metrics.publishStoredMetrics();
     const { invalid, failed, ...counts } = summary;
     logger.info('flag-dormant full pass finished', {
@@ -95,6 +95,7 @@ export const handler = async (event: unknown, context: Context) => {
       invalid: invalid.length,
       failed: failed.length,
       failedIds: failed.slice(0, 50),
+      omitted: merged.omitted,
       watermarkMoved,
     });
     if (failed.length > 0) throw new Error(`${failed.length} customers could not be written`);
@@ -117,7 +118,7 @@ export const handler = async (event: unknown, context: Context) => {
     },
   );
   metrics.addMetric('CohortsComputed', MetricUnit.Count, report.cohorts.length);
-  metrics.addMetric('InvalidItems', MetricUnit.Count, invalid.length);
+  metrics.addMetric('InvalidItems', MetricUnit.Count, invalid.length + merged.omitted);
   metrics.publishStoredMetrics();
   const summary = {
     job: 'cohorts',
@@ -126,7 +127,7 @@ export const handler = async (event: unknown, context: Context) => {
     scanned: merged.scanned,
     cohorts: report.cohorts.length,
     customersWithPurchase: report.customersWithPurchase,
-    invalid: invalid.length,
+    invalid: invalid.length + merged.omitted,
     files,
     campaign: { treated: campaign.overall.treated, holdout: campaign.overall.holdout, uplift: campaign.overall.uplift },
   };

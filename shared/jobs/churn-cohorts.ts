@@ -31,6 +31,8 @@ export interface ChurnCohortsResult {
   report: CohortReport;
   scanned: number;
   invalid: InvalidItem[];
+  /** invalid items counted but not listed (too many to list) */
+  omitted: number;
   files: string[];
 }
 
@@ -55,7 +57,7 @@ export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsIn
     },
   );
   const { partial, invalid } = merged.cohorts as { partial: CohortPartial; invalid: InvalidItem[] };
-  return { ...(await publishCohorts(deps, partial, input)), scanned: merged.scanned, invalid };
+  return { ...(await publishCohorts(deps, partial, input)), scanned: merged.scanned, invalid, omitted: merged.omitted };
 }
 
 /** Steps 2–3: the merged partial becomes the report, stored and written out (also the state machine's merge). */

@@ -50,6 +50,8 @@ export const FlagDormantSummarySchema = z.object({
   stages: z.record(StageSchema, count),
   invalid: z.array(z.object({ key: z.string(), error: z.string() })),
   failed: z.array(z.object({ customerId: z.string(), error: z.string() })),
+  /** full pass: invalid items and failed customers counted but not listed (too many to list) */
+  omitted: count.optional(),
   dryRun: z.boolean(),
 });
 /** What a flag run did; also a full pass's per-segment partial result (summed by `mergeFlagSummaries`). */
@@ -105,7 +107,8 @@ export async function flagDormant(deps: FlagDormantDeps, input: FlagDormantInput
       ...(input.onPage ? { onPage: input.onPage } : {}),
     },
   );
-  return result.flag as FlagDormantSummary;
+  const summary = result.flag as FlagDormantSummary;
+  return result.omitted > 0 ? { ...summary, omitted: result.omitted } : summary;
 }
 
 export interface IncrementalFlagDeps extends FlagDormantDeps {

@@ -20,6 +20,8 @@ import {
  * at most one page. The merge sums the partial results (exactly the single-pass result: every figure is a sum).
  * In AWS a Step Functions Distributed Map runs the workers; locally `runFullPass` runs the same functions.
  */
+const count = z.number().int().nonnegative();
+
 export const FullPassJobSchema = z.enum(['flag', 'cohorts']);
 export type FullPassJob = z.infer<typeof FullPassJobSchema>;
 
@@ -96,24 +98,41 @@ interface SegmentWorker {
   state(): unknown;
 }
 
+/**
+ * Invalid items and failed customers listed per segment at most: a checkpoint must stay far below DynamoDB's 400 KB
+ * item limit even over a table full of corrupt items; the rest are counted (`omitted`), never lost silently.
+ */
+export const MAX_LISTED_PER_SEGMENT = 1_000;
+
+const ListedSchema = z.object({ key: z.string(), error: z.string() });
+const CohortStateSchema = z.object({ partial: CohortPartialSchema, invalid: z.array(ListedSchema), omitted: count });
+const FlagStateSchema = z.object({ summary: FlagDormantSummarySchema, omitted: count });
+
 function workerFor(deps: FullPassDeps, settings: FullPassSettings, task: SegmentTask, saved: unknown): SegmentWorker {
+  const cap = (list: unknown[]) => {
+    const over = Math.max(0, list.length - MAX_LISTED_PER_SEGMENT);
+    list.length -= over;
+    return over;
+  };
   if (task.job === 'cohorts') {
     if (!settings.currency) throw new Error('the cohort job needs the reporting currency');
     const state = saved
       ? CohortStateSchema.parse(saved)
-      : { partial: emptyPartial(task.asOf, settings.currency), invalid: [] as InvalidItem[] };
+      : { partial: emptyPartial(task.asOf, settings.currency), invalid: [] as InvalidItem[], omitted: 0 };
     return {
       async visit(items, invalid) {
         for (const customer of items) accumulate(state.partial, customer);
         state.invalid.push(...invalid);
+        state.omitted += cap(state.invalid);
       },
       state: () => state,
     };
   }
   if (!settings.policy) throw new Error('the flag job needs the lifecycle policy');
-  const summary = saved
-    ? FlagDormantSummarySchema.parse(saved)
-    : emptyFlagSummary(task.asOf, 'full', settings.dryRun ?? false);
+  const state = saved
+    ? FlagStateSchema.parse(saved)
+    : { summary: emptyFlagSummary(task.asOf, 'full', settings.dryRun ?? false), omitted: 0 };
+  const { summary } = state;
   const run = flagger(
     deps,
     {
@@ -129,15 +148,11 @@ function workerFor(deps: FullPassDeps, settings: FullPassSettings, task: Segment
       summary.scanned += items.length + invalid.length;
       summary.invalid.push(...invalid);
       await run.flagPage(items);
+      state.omitted += cap(summary.invalid) + cap(summary.failed);
     },
-    state: () => summary,
+    state: () => state,
   };
 }
-
-const CohortStateSchema = z.object({
-  partial: CohortPartialSchema,
-  invalid: z.array(z.object({ key: z.string(), error: z.string() })),
-});
 
 /**
  * One segment worker. Primary course:
@@ -182,6 +197,8 @@ export async function runSegment(
 export interface MergedFullPass {
   run: FullPassRun;
   scanned: number;
+  /** invalid items and failed customers counted but not listed (over MAX_LISTED_PER_SEGMENT in a segment) */
+  omitted: number;
   flag?: FlagDormantSummary;
   cohorts?: { partial: CohortPartial; invalid: InvalidItem[] };
 }
@@ -201,14 +218,16 @@ export async function mergeFullPass(runs: SegmentRunStore, run: FullPassRun): Pr
   const done = [...checkpoints.values()].filter((c) => c.segment < run.totalSegments);
   const scanned = done.reduce((n, c) => n + c.scanned, 0);
   if (run.job === 'flag') {
-    const flag = done.map((c) => FlagDormantSummarySchema.parse(c.state)).reduce((a, b) => mergeFlagSummaries(a, b));
-    return { run, scanned, flag };
+    const states = done.map((c) => FlagStateSchema.parse(c.state));
+    const flag = states.map((st) => st.summary).reduce((a, b) => mergeFlagSummaries(a, b));
+    return { run, scanned, omitted: states.reduce((n, st) => n + st.omitted, 0), flag };
   }
   const states = done.map((c) => CohortStateSchema.parse(c.state));
   const first = states[0] as z.infer<typeof CohortStateSchema>;
   return {
     run,
     scanned,
+    omitted: states.reduce((n, st) => n + st.omitted, 0),
     cohorts: {
       partial: states.slice(1).reduce((a, b) => mergePartials(a, b.partial), first.partial),
       invalid: states.flatMap((s) => s.invalid),

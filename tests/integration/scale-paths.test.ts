@@ -2,6 +2,7 @@
  * The scale paths against a real local DynamoDB: full passes split into segments that checkpoint, stop and resume
  * (what the Step Functions fan-out does), and the win-back planner reading only customers with a step due.
  */
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
 import { computeCohorts, finalizeCohorts } from '../../shared/domain/cohort.ts';
@@ -10,7 +11,7 @@ import type { Customer } from '../../shared/domain/customer.ts';
 import { SendingPolicySchema } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dormant.ts';
-import { mergeFullPass, planFullPass, runSegment } from '../../shared/jobs/full-pass.ts';
+import { MAX_LISTED_PER_SEGMENT, mergeFullPass, planFullPass, runSegment } from '../../shared/jobs/full-pass.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { planWinback } from '../../shared/jobs/winback-plan.ts';
@@ -128,6 +129,31 @@ describe('full passes in segments that checkpoint and resume', () => {
     expect(await view(b)).toEqual(await view(a));
     // Redone pages are classified again and found unchanged: no customer changed twice.
     expect(merged.flag?.changed).toBeLessThanOrEqual(300);
+  });
+
+  it('lists at most 1,000 invalid items per segment and counts the rest, so a checkpoint stays small', {
+    timeout: 60_000,
+  }, async () => {
+    const env = await seeded(10, 4);
+    // 1,150 corrupt items (a currency that is not ISO 4217), as a bad migration might leave them.
+    const corrupt = Array.from({ length: 1_150 }, (_, i) => ({ customerId: `bad-${i}`, currency: 'dollars' }));
+    for (let i = 0; i < corrupt.length; i += 25) {
+      await env.client.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [env.tables.customers]: corrupt.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
+      );
+    }
+    const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 1 });
+    await runSegment(env.stores, { currency: 'USD' }, { ...plan, segment: 0 });
+    const merged = await mergeFullPass(env.stores.runs, plan);
+    expect(merged.scanned).toBe(1_160);
+    expect(merged.cohorts?.invalid).toHaveLength(MAX_LISTED_PER_SEGMENT);
+    expect(merged.cohorts?.invalid[0]?.error).toMatch(/^currency: /);
+    expect(merged.omitted).toBe(150);
+    expect(merged.cohorts?.partial.customersWithPurchase).toBeGreaterThan(0); // valid data is never lost
   });
 
   it('merging a run with a segment missing fails and names the segment', async () => {
