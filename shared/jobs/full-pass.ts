@@ -11,7 +11,7 @@ import {
   FlagDormantSummarySchema,
   flagger,
   mergeFlagSummaries,
-} from './flag-dormant.ts';
+} from './flag-classifier.ts';
 
 /**
  * A full pass reads every customer: the flag job's full re-classification (first run, after an import or a policy

@@ -1,0 +1,144 @@
+import * as z from 'zod';
+import { runConcurrently } from '../concurrency.ts';
+import { type Customer, reclassify } from '../domain/customer.ts';
+import { type LifecyclePolicy, STAGES, type Stage, StageSchema } from '../domain/lifecycle.ts';
+import type { CustomerRepository } from '../ports.ts';
+
+/**
+ * Classifying customers page by page and counting what changed: shared by the incremental daily run and the full
+ * pass's segment workers (which checkpoint the summary as their partial result).
+ */
+
+const MAX_CONFLICT_RETRIES = 5;
+
+const count = z.number().int().nonnegative();
+
+export const FlagDormantSummarySchema = z.object({
+  asOf: z.string(),
+  /** full: every customer read (parallel scan); incremental: only customers with a check due */
+  mode: z.enum(['full', 'incremental']),
+  /** why a full pass ran */
+  reason: z.string().optional(),
+  /** incremental: the watermark the run continued from */
+  since: z.string().optional(),
+  /** customers read */
+  scanned: count,
+  /** customers whose stage changed */
+  changed: count,
+  /** customers whose stage held but whose next check instant was (re)computed */
+  refreshed: count,
+  unchanged: count,
+  /** customers whose data is newer than the as-of date: never reclassified backwards */
+  skippedNewer: count,
+  /** writes that lost to a concurrent update and were re-read and re-evaluated */
+  conflicts: count,
+  transitions: z.record(z.string(), count),
+  stages: z.record(StageSchema, count),
+  invalid: z.array(z.object({ key: z.string(), error: z.string() })),
+  failed: z.array(z.object({ customerId: z.string(), error: z.string() })),
+  /** full pass: invalid items and failed customers counted but not listed (too many to list) */
+  omitted: count.optional(),
+  dryRun: z.boolean(),
+});
+/** What a flag run did; also a full pass's per-segment partial result (summed by `mergeFlagSummaries`). */
+export type FlagDormantSummary = z.infer<typeof FlagDormantSummarySchema>;
+
+/** Sums two summaries of the same run (segments of a full pass). */
+export function mergeFlagSummaries(a: FlagDormantSummary, b: FlagDormantSummary): FlagDormantSummary {
+  const sum = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  return {
+    ...a,
+    scanned: a.scanned + b.scanned,
+    changed: a.changed + b.changed,
+    refreshed: a.refreshed + b.refreshed,
+    unchanged: a.unchanged + b.unchanged,
+    skippedNewer: a.skippedNewer + b.skippedNewer,
+    conflicts: a.conflicts + b.conflicts,
+    transitions: sum(a.transitions, b.transitions),
+    stages: sum(a.stages, b.stages) as Record<Stage, number>,
+    invalid: [...a.invalid, ...b.invalid],
+    failed: [...a.failed, ...b.failed],
+  };
+}
+
+export function emptyFlagSummary(asOf: string, mode: 'full' | 'incremental', dryRun: boolean): FlagDormantSummary {
+  return {
+    asOf,
+    mode,
+    scanned: 0,
+    changed: 0,
+    refreshed: 0,
+    unchanged: 0,
+    skippedNewer: 0,
+    conflicts: 0,
+    transitions: {},
+    stages: Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>,
+    invalid: [],
+    failed: [],
+    dryRun,
+  };
+}
+
+/**
+ * Per-customer classification shared by the full and the incremental path. `summary` is added to in place (a
+ * resumed segment continues its checkpointed summary).
+ */
+export function flagger(
+  deps: { customers: CustomerRepository },
+  input: { asOf: string; policy: LifecyclePolicy; writeConcurrency?: number; dryRun?: boolean },
+  summary: FlagDormantSummary,
+) {
+  const { stages } = summary;
+  const countStage = (c: Customer) => {
+    stages[c.stage] += 1;
+  };
+
+  const flagOne = async (customer: Customer): Promise<void> => {
+    let current: Customer | undefined = customer;
+    for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+      if (!current) return; // deleted meanwhile
+      if ((current.stageSince ?? '') > input.asOf || (current.lastPurchaseAt ?? '') > input.asOf) {
+        summary.skippedNewer += 1;
+        countStage(current);
+        return;
+      }
+      const next = reclassify(current, input.asOf, input.policy);
+      if (next === current) {
+        summary.unchanged += 1;
+        countStage(current);
+        return;
+      }
+      if (input.dryRun || (await deps.customers.saveIfVersion(next, current.version))) {
+        if (next.stage === current.stage && next.stageSince === current.stageSince) summary.refreshed += 1;
+        else {
+          summary.changed += 1;
+          const key = `${current.stageSince ? current.stage : 'none'}>${next.stage}`;
+          summary.transitions[key] = (summary.transitions[key] ?? 0) + 1;
+        }
+        countStage(next);
+        return;
+      }
+      summary.conflicts += 1;
+      current = await deps.customers.get(customer.customerId);
+    }
+    summary.failed.push({ customerId: customer.customerId, error: 'too many concurrent-write conflicts' });
+  };
+
+  const flagPage = async (page: Customer[]) => {
+    await runConcurrently(page, input.writeConcurrency ?? 8, async (customer) => {
+      try {
+        await flagOne(customer);
+      } catch (error) {
+        summary.failed.push({
+          customerId: customer.customerId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    });
+  };
+  return { summary, flagPage };
+}
