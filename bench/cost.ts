@@ -1,60 +1,136 @@
 /**
- * Monthly AWS cost of the CURRENT design, from the bench's counted DynamoDB work and measured durations, scaled
- * linearly (plain extrapolation, not a measurement) to larger bases. No free tier is applied anywhere.
+ * Monthly AWS cost of the deployed design (incremental daily flag, weekly cohort full pass through Step Functions,
+ * hourly win-back planner on the due index, SQS-fed sender), from the bench's measured DynamoDB capacity units and
+ * durations per unit of work, times modelled volumes at 1M and 10M customers. No free tier is applied anywhere.
  */
 export const PRICES = {
   source:
-    'AWS DynamoDB pricing page, on-demand, us-east-1 (prices after the November 2024 on-demand price cut); ' +
-    'AWS Lambda pricing page (arm64, us-east-1); Amazon EventBridge pricing page (Scheduler); Amazon SES pricing page',
+    'AWS pricing pages, us-east-1: DynamoDB on-demand (after the November 2024 price cut), Lambda (arm64), ' +
+    'EventBridge Scheduler, SQS (standard queue), Step Functions (Standard workflows), SES (outbound email)',
   dynamodbUsdPerMillionReadRequestUnits: 0.125,
   dynamodbUsdPerMillionWriteRequestUnits: 0.625,
   dynamodbUsdPerGbMonth: 0.25,
   lambdaArm64UsdPerGbSecond: 0.0000133334,
   lambdaUsdPerMillionRequests: 0.2,
   schedulerUsdPerMillionInvocations: 1.0,
+  sqsUsdPerMillionRequests: 0.4,
+  stepFunctionsUsdPer1000StateTransitions: 0.025,
   sesUsdPer1000Emails: 0.1,
-  sqsUsd: 0,
-  stepFunctionsUsd: 0,
 } as const;
 
 export const DAYS_PER_MONTH = 30;
 export const WEEKS_PER_MONTH = DAYS_PER_MONTH / 7;
 export const LAMBDA_TIMEOUT_SECONDS = 15 * 60;
+/** functions/full-pass.ts SEGMENT_TIME_BUDGET_SECONDS default: a segment invocation checkpoints and returns after it. */
+export const SEGMENT_TIME_BUDGET_SECONDS = 600;
 /** Lambda allocates CPU in proportion to memory: 1,769 MB = one vCPU. */
 export const MB_PER_VCPU = 1769;
 /** DynamoDB's per-item storage overhead (base table and each index). */
 const ITEM_OVERHEAD_BYTES = 100;
+/** Months of ledger entries kept: the ledger items carry no expiresAt today, so they accumulate; a year assumed. */
+export const LEDGER_MONTHS_KEPT = 12;
 
-/** Per-run figures measured at the bench size. */
+/** SQS requests per email (assumption): 0.1 SendMessageBatch (planner, 10 a call) + 0.1 ReceiveMessage + 0.1
+ * DeleteMessageBatch (the Lambda event source, batches of 10). */
+export const SQS_REQUESTS_PER_EMAIL = 0.3;
+/** Idle long polling of the event source (assumption): 5 pollers × one 20-second ReceiveMessage each, all month. */
+export const SQS_IDLE_REQUESTS_PER_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH;
+
+/**
+ * State transitions of one full-pass execution (Standard workflow; Distributed Map children of type STANDARD are
+ * billed the same way): Plan, Segments (map start and end), Merge ≈ 4; per child execution start and end 2; per
+ * segment invocation loop 3 (Segment task, SegmentDone? choice, SegmentComplete or the loop back).
+ */
+export function fullPassTransitions(segments: number, invocations: number): number {
+  return 4 + 2 * segments + 3 * invocations;
+}
+
+/** Per-unit figures measured at the bench size (capacity units as the local server reported them). */
 export interface MeasuredRuns {
   customers: number;
   avgCustomerItemBytes: number;
-  /** share of customers carrying winbackShard (dormant or lost), i.e. also stored in the GSI */
-  indexedShare: number;
+  /** share of customers stored in each GSI (projection ALL: a full copy of the item each) */
+  gsiShares: { nextCheck: number; dormancy: number; winbackDue: number };
   avgLedgerItemBytes: number;
   flag: {
+    /** the incremental run covered this many days of changes */
+    deltaDays: number;
+    changed: number;
+    readUnits: number;
+    writeUnits: number;
+    /** failed conditional writes (charged by DynamoDB; not reported by the local server) */
+    failedWrites: number;
+    seconds: number;
+    memoryMb: number;
+  };
+  fullPass: {
+    segments: number;
+    itemsRead: number;
+    readUnits: number;
+    /** local wall time of the parallel pass */
+    seconds: number;
+    clientCpuMicrosPerItem: number;
+    /** capacity units of the first full pass, which writes every customer (one-time) */
+    initialWriteUnits: number;
+    memoryMb: number;
+  };
+  cohorts: {
+    runsPerMonth: number;
+    segments: number;
+    /** best local wall time of the pass (all segments in parallel) */
     seconds: number;
     itemsRead: number;
-    /** customer writes per day (measured changes / as-of step) */
-    writesPerDay: number;
-    indexedWritesPerDay: number;
+    scanReadUnits: number;
+    checkpointReadUnits: number;
+    checkpointWriteUnits: number;
+    snapshotWriteUnits: number;
+    clientCpuMicrosPerItem: number;
     memoryMb: number;
-    /** client CPU per scanned item (SDK, schema parsing, classification), measured in this process */
-    cpuMicrosPerItem: number;
   };
-  winbackQuery: { seconds: number; itemsRead: number; ledgerKeys: number; runsPerDay: number; memoryMb: number };
-  cohorts: { seconds: number; itemsRead: number; snapshotWrites: number; memoryMb: number };
-  /** modelled steady-state emails per day at the bench size */
-  emailsPerDay: number;
-  ledgerWritesPerEmail: number;
-  maxSendRate: number;
+  winback: {
+    /** customers entering a dormancy episode per day at the bench size (measured at_risk>dormant / deltaDays) */
+    dormantEntriesPerDay: number;
+    /** share of the base with marketing consent and an address */
+    consentShare: number;
+    holdoutShare: number;
+    steps: number;
+    runsPerDay: number;
+    /** per step taken (planned or held out) in the measured day, the fixed per-run part removed */
+    plannerReadUnitsPerStep: number;
+    plannerWriteUnitsPerStep: number;
+    plannerSecondsPerStep: number;
+    /** a run with nothing due */
+    emptyRunReadUnits: number;
+    emptyRunSeconds: number;
+    /** per email sent by the sender (customer GetItem, ledger Query, claim, cap slot, complete, due update) */
+    senderReadUnitsPerEmail: number;
+    senderWriteUnitsPerEmail: number;
+    /** local wall time of one batch of 10 when SES answers at once (the sender's own work) */
+    senderSecondsPerBatch: number;
+    maxSendRate: number;
+    senderConcurrency: number;
+    plannerMemoryMb: number;
+    senderMemoryMb: number;
+    /**
+     * The first day after install: the due index holds every customer in a dormancy episode (one-time). Measured on
+     * the win-back base of `customers` customers.
+     */
+    catchUp: { customers: number; readUnits: number; writeUnits: number; emails: number };
+  };
 }
 
 export interface ScaledCost {
   customers: number;
+  volumes: {
+    flagChangesPerDay: number;
+    winbackStepsPerDay: number;
+    emailsPerDay: number;
+    cohortRunsPerMonth: number;
+  };
   dynamodb: {
+    readUnitsByJob: { flag: number; cohorts: number; planner: number; sender: number };
+    writeUnitsByJob: { flag: number; cohorts: number; planner: number; sender: number };
     readRequestUnitsPerMonth: number;
-    readUnitsByJob: { flag: number; winback: number; cohorts: number };
     writeRequestUnitsPerMonth: number;
     storageGb: number;
     readsUsd: number;
@@ -62,94 +138,148 @@ export interface ScaledCost {
     storageUsd: number;
   };
   lambda: {
-    flagSecondsPerRun: number;
-    /** client CPU × N on the vCPU share of the flag function: a lower bound that ignores every I/O wait */
-    flagCpuFloorSecondsPerRun: number;
-    cohortsSecondsPerRun: number;
-    winbackSecondsPerDay: number;
+    gbSecondsByJob: { flag: number; cohorts: number; planner: number; sender: number };
     gbSecondsPerMonth: number;
     requestsPerMonth: number;
     computeUsd: number;
     requestsUsd: number;
   };
+  stepFunctions: { transitionsPerMonth: number; segmentInvocationsPerRun: number; usd: number };
+  sqs: { requestsPerMonth: number; usd: number };
   scheduler: { invocationsPerMonth: number; usd: number };
-  sqsUsd: number;
-  stepFunctionsUsd: number;
   totalWithoutSesUsd: number;
+  byJobUsd: { flag: number; cohorts: number; winback: number; storage: number };
   ses: { emailsPerMonth: number; usd: number; hoursOfSendingPerDay: number };
+  oneTime: { fullFlagPassUsd: number; winbackCatchUpUsd: number };
   limits: {
-    /** yes: even the CPU floor exceeds 15 min; likely: the extrapolated local wall time does; no: neither */
-    flagRunExceeds15Minutes: 'yes' | 'likely' | 'no';
-    cohortsRunExceeds15Minutes: boolean;
+    /** the daily incremental flag run: local wall time scaled to its daily changes */
+    flagIncrementalSecondsPerRun: number;
+    /** one full-pass segment (N / segments items): local wall time per item × items (upper bound) */
+    segmentSecondsUpper: number;
+    /** the same from client CPU only on a 1024 MB Lambda's vCPU share (lower bound) */
+    segmentSecondsLower: number;
+    /** invocations a segment needs at the 600 s budget (upper bound) */
+    invocationsPerSegment: number;
+    /** wall time of a full pass in the state machine (all segments at once; upper bound) */
+    fullPassMinutesUpper: number;
   };
 }
 
-/** Scan/Query: item sizes are summed per page and rounded up to 4 KB; eventually consistent = half a unit. */
-const scanRru = (bytesPerItem: number) => (bytesPerItem / 4096) * 0.5;
-/** BatchGet (eventually consistent by default): each item rounded up to 4 KB, half a unit; a missing key too. */
-const getRru = (bytesPerItem: number) => Math.ceil(bytesPerItem / 4096) * 0.5;
-/** Writes: 1 unit per started KB of the item. */
-const wru = (bytesPerItem: number) => Math.ceil(bytesPerItem / 1024);
+const usdRead = (units: number) => (units / 1e6) * PRICES.dynamodbUsdPerMillionReadRequestUnits;
+const usdWrite = (units: number) => (units / 1e6) * PRICES.dynamodbUsdPerMillionWriteRequestUnits;
+const usdGbs = (gbs: number) => gbs * PRICES.lambdaArm64UsdPerGbSecond;
+const usdLambdaRequests = (n: number) => (n / 1e6) * PRICES.lambdaUsdPerMillionRequests;
+const usdScheduler = (n: number) => (n / 1e6) * PRICES.schedulerUsdPerMillionInvocations;
+const usdTransitions = (n: number) => (n / 1000) * PRICES.stepFunctionsUsdPer1000StateTransitions;
+
+/** One full pass over N customers through the state machine: segment timing, invocations, Lambda and transitions. */
+function fullPassAt(
+  customers: number,
+  m: { customers: number; seconds: number; segments: number; clientCpuMicrosPerItem: number; memoryMb: number },
+) {
+  const f = customers / m.customers;
+  // Local: `segments` segments in parallel took `seconds`; one segment's items took `seconds` of wall time.
+  const segmentSecondsUpper = m.seconds * f;
+  const itemsPerSegment = customers / m.segments;
+  const segmentSecondsLower = ((m.clientCpuMicrosPerItem * itemsPerSegment) / 1e6) * (MB_PER_VCPU / m.memoryMb);
+  const invocationsPerSegment = Math.max(1, Math.ceil(segmentSecondsUpper / SEGMENT_TIME_BUDGET_SECONDS));
+  const segmentInvocations = m.segments * invocationsPerSegment;
+  const gbSeconds = m.segments * segmentSecondsUpper * (m.memoryMb / 1024);
+  return {
+    segmentSecondsUpper,
+    segmentSecondsLower,
+    invocationsPerSegment,
+    segmentInvocations,
+    lambdaRequests: segmentInvocations + 2,
+    gbSeconds,
+    transitions: fullPassTransitions(m.segments, segmentInvocations),
+  };
+}
 
 export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
   const f = customers / m.customers;
-  const flagRuns = DAYS_PER_MONTH;
-  const winbackRuns = m.winbackQuery.runsPerDay * DAYS_PER_MONTH;
-  const cohortRuns = WEEKS_PER_MONTH;
+  const w = m.winback;
 
-  const readUnitsByJob = {
-    flag: flagRuns * m.flag.itemsRead * f * scanRru(m.avgCustomerItemBytes),
-    winback:
-      winbackRuns *
-      (m.winbackQuery.itemsRead * f * scanRru(m.avgCustomerItemBytes) +
-        m.winbackQuery.ledgerKeys * f * getRru(m.avgLedgerItemBytes)),
-    cohorts: cohortRuns * m.cohorts.itemsRead * f * scanRru(m.avgCustomerItemBytes),
-  };
-  const reads = readUnitsByJob.flag + readUnitsByJob.winback + readUnitsByJob.cohorts;
-  const emailsPerDay = m.emailsPerDay * f;
-  const writes =
-    DAYS_PER_MONTH *
-      (m.flag.writesPerDay * f * wru(m.avgCustomerItemBytes) +
-        m.flag.indexedWritesPerDay * f * wru(m.avgCustomerItemBytes) +
-        emailsPerDay * m.ledgerWritesPerEmail * wru(m.avgLedgerItemBytes)) +
-    cohortRuns * m.cohorts.snapshotWrites;
+  // Volumes.
+  const flagChangesPerDay = (m.flag.changed / m.flag.deltaDays) * f;
+  const winbackStepsPerDay = w.dormantEntriesPerDay * f * w.consentShare * w.steps;
+  const emailsPerDay = winbackStepsPerDay * (1 - w.holdoutShare);
+  const plannerRunsPerMonth = w.runsPerDay * DAYS_PER_MONTH;
+  const stepsPerMonth = winbackStepsPerDay * DAYS_PER_MONTH;
+  const emailsPerMonth = emailsPerDay * DAYS_PER_MONTH;
+  const changed = Math.max(1, m.flag.changed);
+
+  // Flag, daily, incremental: work per changed customer, measured.
+  const flagRead = DAYS_PER_MONTH * flagChangesPerDay * (m.flag.readUnits / changed);
+  const failedWriteUnits = m.flag.failedWrites * Math.ceil(m.avgCustomerItemBytes / 1024);
+  const flagWrite = DAYS_PER_MONTH * flagChangesPerDay * ((m.flag.writeUnits + failedWriteUnits) / changed);
+  const flagGbs = DAYS_PER_MONTH * (m.flag.seconds / m.flag.deltaDays) * f * (m.flag.memoryMb / 1024);
+
+  // Cohorts: full pass through the state machine.
+  const c = m.cohorts;
+  const pass = fullPassAt(customers, { ...c, customers: m.customers });
+  const checkpointScale = pass.segmentInvocations / c.segments;
+  const cohortsRead = c.runsPerMonth * (c.scanReadUnits * f + c.checkpointReadUnits * checkpointScale);
+  const cohortsWrite = c.runsPerMonth * (c.checkpointWriteUnits * f + c.snapshotWriteUnits);
+  const cohortsGbs = c.runsPerMonth * pass.gbSeconds;
+
+  // Win-back planner (hourly) and sender (per email).
+  const plannerRead = plannerRunsPerMonth * w.emptyRunReadUnits + stepsPerMonth * w.plannerReadUnitsPerStep;
+  const plannerWrite = stepsPerMonth * w.plannerWriteUnitsPerStep;
+  const plannerGbs =
+    (plannerRunsPerMonth * w.emptyRunSeconds + stepsPerMonth * w.plannerSecondsPerStep) * (w.plannerMemoryMb / 1024);
+  const senderRead = emailsPerMonth * w.senderReadUnitsPerEmail;
+  const senderWrite = emailsPerMonth * w.senderWriteUnitsPerEmail;
+  // Each instance sends at maxSendRate / senderConcurrency: a batch of 10 takes at least that long (paced).
+  const batchSeconds = Math.max(w.senderSecondsPerBatch, 10 / (w.maxSendRate / w.senderConcurrency));
+  const senderInvocations = emailsPerMonth / 10;
+  const senderGbs = senderInvocations * batchSeconds * (w.senderMemoryMb / 1024);
+
+  const readUnitsByJob = { flag: flagRead, cohorts: cohortsRead, planner: plannerRead, sender: senderRead };
+  const writeUnitsByJob = { flag: flagWrite, cohorts: cohortsWrite, planner: plannerWrite, sender: senderWrite };
+  const reads = flagRead + cohortsRead + plannerRead + senderRead;
+  const writes = flagWrite + cohortsWrite + plannerWrite + senderWrite;
+
+  const gsiCopies = m.gsiShares.nextCheck + m.gsiShares.dormancy + m.gsiShares.winbackDue;
   const storageBytes =
-    customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) * (1 + m.indexedShare) +
-    emailsPerDay * DAYS_PER_MONTH * (m.avgLedgerItemBytes + ITEM_OVERHEAD_BYTES);
+    customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) * (1 + gsiCopies) +
+    stepsPerMonth * LEDGER_MONTHS_KEPT * (m.avgLedgerItemBytes + ITEM_OVERHEAD_BYTES);
   const storageGb = storageBytes / 2 ** 30;
 
-  const flagSeconds = m.flag.seconds * f;
-  const flagCpuFloorSeconds = ((m.flag.cpuMicrosPerItem * customers) / 1e6) * (MB_PER_VCPU / m.flag.memoryMb);
-  const cohortsSeconds = m.cohorts.seconds * f;
-  const winbackSecondsPerDay = m.winbackQuery.runsPerDay * m.winbackQuery.seconds * f + emailsPerDay / m.maxSendRate;
-  const gbSeconds =
-    flagRuns * flagSeconds * (m.flag.memoryMb / 1024) +
-    cohortRuns * cohortsSeconds * (m.cohorts.memoryMb / 1024) +
-    DAYS_PER_MONTH * winbackSecondsPerDay * (m.winbackQuery.memoryMb / 1024);
-  const invocations = flagRuns + winbackRuns + cohortRuns;
+  const gbSecondsByJob = { flag: flagGbs, cohorts: cohortsGbs, planner: plannerGbs, sender: senderGbs };
+  const gbSeconds = flagGbs + cohortsGbs + plannerGbs + senderGbs;
+  const lambdaRequests =
+    DAYS_PER_MONTH + c.runsPerMonth * pass.lambdaRequests + plannerRunsPerMonth + senderInvocations;
+  const transitions = c.runsPerMonth * pass.transitions;
+  const sqsRequests = emailsPerMonth * SQS_REQUESTS_PER_EMAIL + SQS_IDLE_REQUESTS_PER_MONTH;
+  const schedulerInvocations = DAYS_PER_MONTH + c.runsPerMonth + plannerRunsPerMonth;
 
   const dynamodb = {
-    readRequestUnitsPerMonth: reads,
     readUnitsByJob,
+    writeUnitsByJob,
+    readRequestUnitsPerMonth: reads,
     writeRequestUnitsPerMonth: writes,
     storageGb,
-    readsUsd: (reads / 1e6) * PRICES.dynamodbUsdPerMillionReadRequestUnits,
-    writesUsd: (writes / 1e6) * PRICES.dynamodbUsdPerMillionWriteRequestUnits,
+    readsUsd: usdRead(reads),
+    writesUsd: usdWrite(writes),
     storageUsd: storageGb * PRICES.dynamodbUsdPerGbMonth,
   };
   const lambda = {
-    flagSecondsPerRun: flagSeconds,
-    flagCpuFloorSecondsPerRun: flagCpuFloorSeconds,
-    cohortsSecondsPerRun: cohortsSeconds,
-    winbackSecondsPerDay,
+    gbSecondsByJob,
     gbSecondsPerMonth: gbSeconds,
-    requestsPerMonth: invocations,
-    computeUsd: gbSeconds * PRICES.lambdaArm64UsdPerGbSecond,
-    requestsUsd: (invocations / 1e6) * PRICES.lambdaUsdPerMillionRequests,
+    requestsPerMonth: lambdaRequests,
+    computeUsd: usdGbs(gbSeconds),
+    requestsUsd: usdLambdaRequests(lambdaRequests),
   };
+  const stepFunctions = {
+    transitionsPerMonth: transitions,
+    segmentInvocationsPerRun: pass.segmentInvocations,
+    usd: usdTransitions(transitions),
+  };
+  const sqs = { requestsPerMonth: sqsRequests, usd: (sqsRequests / 1e6) * PRICES.sqsUsdPerMillionRequests };
   const scheduler = {
-    invocationsPerMonth: invocations,
-    usd: (invocations / 1e6) * PRICES.schedulerUsdPerMillionInvocations,
+    invocationsPerMonth: schedulerInvocations,
+    usd: (schedulerInvocations / 1e6) * PRICES.schedulerUsdPerMillionInvocations,
   };
   const totalWithoutSesUsd =
     dynamodb.readsUsd +
@@ -157,25 +287,73 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
     dynamodb.storageUsd +
     lambda.computeUsd +
     lambda.requestsUsd +
+    stepFunctions.usd +
+    sqs.usd +
     scheduler.usd;
-  const emailsPerMonth = emailsPerDay * DAYS_PER_MONTH;
+  const byJobUsd = {
+    flag:
+      usdRead(flagRead) +
+      usdWrite(flagWrite) +
+      usdGbs(flagGbs) +
+      usdLambdaRequests(DAYS_PER_MONTH) +
+      usdScheduler(DAYS_PER_MONTH),
+    cohorts:
+      usdRead(cohortsRead) +
+      usdWrite(cohortsWrite) +
+      usdGbs(cohortsGbs) +
+      usdLambdaRequests(c.runsPerMonth * pass.lambdaRequests) +
+      stepFunctions.usd +
+      usdScheduler(c.runsPerMonth),
+    winback:
+      usdRead(plannerRead + senderRead) +
+      usdWrite(plannerWrite + senderWrite) +
+      usdGbs(plannerGbs + senderGbs) +
+      usdLambdaRequests(plannerRunsPerMonth + senderInvocations) +
+      sqs.usd +
+      usdScheduler(plannerRunsPerMonth),
+    storage: dynamodb.storageUsd,
+  };
+
+  // One-time work: the first full flag pass (everyone read and written) and the win-back catch-up day.
+  const fp = m.fullPass;
+  const flagPass = fullPassAt(customers, { ...fp, customers: m.customers });
+  const fullFlagPassUsd =
+    usdRead(fp.readUnits * f) +
+    usdWrite(fp.initialWriteUnits * f) +
+    usdGbs(flagPass.gbSeconds) +
+    usdLambdaRequests(flagPass.lambdaRequests) +
+    usdTransitions(flagPass.transitions);
+  const fc = customers / w.catchUp.customers;
+  const catchUpInvocations = (w.catchUp.emails * fc) / 10;
+  const winbackCatchUpUsd =
+    usdRead(w.catchUp.readUnits * fc) +
+    usdWrite(w.catchUp.writeUnits * fc) +
+    usdGbs(catchUpInvocations * batchSeconds * (w.senderMemoryMb / 1024)) +
+    usdLambdaRequests(catchUpInvocations) +
+    ((w.catchUp.emails * fc * SQS_REQUESTS_PER_EMAIL) / 1e6) * PRICES.sqsUsdPerMillionRequests;
+
   return {
     customers,
+    volumes: { flagChangesPerDay, winbackStepsPerDay, emailsPerDay, cohortRunsPerMonth: c.runsPerMonth },
     dynamodb,
     lambda,
+    stepFunctions,
+    sqs,
     scheduler,
-    sqsUsd: PRICES.sqsUsd,
-    stepFunctionsUsd: PRICES.stepFunctionsUsd,
     totalWithoutSesUsd,
+    byJobUsd,
     ses: {
       emailsPerMonth,
       usd: (emailsPerMonth / 1000) * PRICES.sesUsdPer1000Emails,
-      hoursOfSendingPerDay: emailsPerDay / m.maxSendRate / 3600,
+      hoursOfSendingPerDay: emailsPerDay / w.maxSendRate / 3600,
     },
+    oneTime: { fullFlagPassUsd, winbackCatchUpUsd },
     limits: {
-      flagRunExceeds15Minutes:
-        flagCpuFloorSeconds > LAMBDA_TIMEOUT_SECONDS ? 'yes' : flagSeconds > LAMBDA_TIMEOUT_SECONDS ? 'likely' : 'no',
-      cohortsRunExceeds15Minutes: cohortsSeconds > LAMBDA_TIMEOUT_SECONDS,
+      flagIncrementalSecondsPerRun: (m.flag.seconds / m.flag.deltaDays) * f,
+      segmentSecondsUpper: pass.segmentSecondsUpper,
+      segmentSecondsLower: pass.segmentSecondsLower,
+      invocationsPerSegment: pass.invocationsPerSegment,
+      fullPassMinutesUpper: pass.segmentSecondsUpper / 60,
     },
   };
 }

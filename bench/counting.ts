@@ -15,7 +15,30 @@ export interface CommandCounts {
   unprocessed: number;
   /** customer writes whose new item carries `winbackShard`, i.e. that also write the win-back GSI */
   indexedWrites: number;
+  /**
+   * Read capacity units the server reported (ReturnConsumedCapacity INDEXES, injected into every request): table
+   * and index reads, eventually or strongly consistent, item sizes rounded the way DynamoDB bills them.
+   */
+  readUnits: number;
+  /**
+   * Minimum reads the local servers do not report: a key asked for and not found (GetItem, BatchGetItem) is billed
+   * 0.5 RCU (1 if strongly consistent) all the same.
+   */
+  missingKeyUnits: number;
+  /** what brings every Query/Scan request to at least MIN_RCU_PER_QUERY (an empty query is reported as 0 locally) */
+  queryFloorUnits: number;
+  /** readUnits + missingKeyUnits + queryFloorUnits: the read units the model bills */
+  readUnitsBilled: number;
+  /** Write capacity units the server reported: the table write plus every GSI copy written (a key change: 2). */
+  writeUnits: number;
+  /** the part of readUnits consumed by reading a global secondary index */
+  indexReadUnits: number;
+  /** the part of writeUnits consumed by GSI copies */
+  indexWriteUnits: number;
 }
+
+/** Minimum read units assumed per Query/Scan request (an empty query is reported as 0 by the local servers). */
+export const MIN_RCU_PER_QUERY = 1;
 
 const empty = (): CommandCounts => ({
   requests: 0,
@@ -25,6 +48,13 @@ const empty = (): CommandCounts => ({
   writeRequests: 0,
   unprocessed: 0,
   indexedWrites: 0,
+  readUnits: 0,
+  missingKeyUnits: 0,
+  queryFloorUnits: 0,
+  readUnitsBilled: 0,
+  writeUnits: 0,
+  indexReadUnits: 0,
+  indexWriteUnits: 0,
 });
 
 type Item = Record<string, unknown>;
@@ -34,9 +64,29 @@ const asRecord = (value: unknown): Item => (value && typeof value === 'object' ?
 const countIn = (byTable: unknown): number =>
   Object.values(asRecord(byTable)).reduce<number>((n, list) => n + (Array.isArray(list) ? list.length : 0), 0);
 
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+/** Total and index capacity units of a ConsumedCapacity answer (one object, or one per table for batches). */
+function consumed(output: Item): { total: number; index: number } {
+  const raw = output.ConsumedCapacity;
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  let total = 0;
+  let index = 0;
+  for (const c of list.map(asRecord)) {
+    total += Number(c.CapacityUnits ?? 0);
+    for (const byIndex of [c.GlobalSecondaryIndexes, c.LocalSecondaryIndexes]) {
+      for (const i of Object.values(asRecord(byIndex))) index += Number(asRecord(i).CapacityUnits ?? 0);
+    }
+  }
+  return { total, index };
+}
+
 /**
  * Counts the DynamoDB work of the real adapters: a middleware on the document client (initialize step, so it sees
- * native items and one entry per logical call) adds up requests, items read and write requests per command name.
+ * native items and one entry per logical call) adds up requests, items read, write requests and the capacity units
+ * the server reports per command name. It asks every request for ReturnConsumedCapacity INDEXES (the adapters
+ * never read that field, so their behaviour is unchanged).
  */
 export class DynamoCounter {
   private counts = new Map<string, CommandCounts>();
@@ -49,8 +99,12 @@ export class DynamoCounter {
         this.counts.set(name, counts);
         counts.requests += 1;
         const input = asRecord(args.input);
+        const measured =
+          (READS.has(name) || WRITES.has(name)) && !input.ReturnConsumedCapacity
+            ? { ...args, input: { ...input, ReturnConsumedCapacity: 'INDEXES' } }
+            : args;
         try {
-          const result = await next(args);
+          const result = await next(measured as typeof args);
           this.record(name, counts, input, asRecord(result.output));
           return result;
         } catch (error) {
@@ -64,6 +118,35 @@ export class DynamoCounter {
   }
 
   private record(name: string, counts: CommandCounts, input: Item, output: Item): void {
+    const units = consumed(output);
+    if (READS.has(name)) {
+      counts.readUnits += units.total;
+      counts.indexReadUnits += units.index;
+      let extra = 0;
+      if (name === 'Query' || name === 'Scan') {
+        extra = Math.max(0, MIN_RCU_PER_QUERY - units.total);
+        counts.queryFloorUnits += extra;
+      } else if (name === 'GetItem' && !output.Item) {
+        extra = input.ConsistentRead ? 1 : 0.5;
+        counts.missingKeyUnits += extra;
+      } else if (name === 'BatchGetItem') {
+        for (const [table, request] of Object.entries(asRecord(input.RequestItems))) {
+          const asked = asRecord(request);
+          const keys = Array.isArray(asked.Keys) ? asked.Keys.length : 0;
+          const found = asRecord(output.Responses)[table];
+          const unprocessed = asRecord(asRecord(output.UnprocessedKeys)[table]).Keys;
+          const missing =
+            keys - (Array.isArray(found) ? found.length : 0) - (Array.isArray(unprocessed) ? unprocessed.length : 0);
+          const each = asked.ConsistentRead ? 1 : 0.5;
+          counts.missingKeyUnits += Math.max(0, missing) * each;
+          extra += Math.max(0, missing) * each;
+        }
+      }
+      counts.readUnitsBilled += units.total + extra;
+    } else if (WRITES.has(name)) {
+      counts.writeUnits += units.total;
+      counts.indexWriteUnits += units.index;
+    }
     switch (name) {
       case 'Scan':
       case 'Query':
@@ -113,10 +196,32 @@ export class DynamoCounter {
   }
 
   total(): CommandCounts {
-    const sum = empty();
-    for (const c of this.counts.values()) {
+    return sumCounts(Object.fromEntries(this.counts));
+  }
+}
+
+/** The sum over command names of one snapshot (or of several, added together). */
+export function sumCounts(...snapshots: Record<string, CommandCounts>[]): CommandCounts {
+  const sum = empty();
+  for (const snapshot of snapshots) {
+    for (const c of Object.values(snapshot)) {
       for (const key of Object.keys(sum) as (keyof CommandCounts)[]) sum[key] += c[key];
     }
-    return sum;
   }
+  return sum;
+}
+
+/** Adds `b` into `a` per command name (for totals over several runs). */
+export function addSnapshots(
+  a: Record<string, CommandCounts>,
+  b: Record<string, CommandCounts>,
+): Record<string, CommandCounts> {
+  const out: Record<string, CommandCounts> = {};
+  for (const [name, c] of Object.entries(a)) out[name] = { ...c };
+  for (const [name, c] of Object.entries(b)) {
+    const into = out[name] ?? empty();
+    for (const key of Object.keys(into) as (keyof CommandCounts)[]) into[key] += c[key];
+    out[name] = into;
+  }
+  return out;
 }

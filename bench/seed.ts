@@ -114,6 +114,8 @@ export function dormantCustomers(count: number, asOf: string, currency = 'USD'):
       stage: 'dormant',
       stageSince: dormantSince,
       dormantSince,
+      // What reclassify sets on entering dormancy: the first step is due at once (the planner's due index).
+      winbackDueAt: dormantSince,
       transitions: [{ from: 'at_risk', to: 'dormant', at: dormantSince, reason: 'no purchase for 90 days (>= 90)' }],
     });
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll } from 'vitest';
 import {
   ensureTables,
   type LocalServer,
@@ -130,5 +131,32 @@ export async function startLocalSqs(queueName = 'winback-tasks', bucket = 'repor
       await server.stop();
       restoreDns();
     },
+  };
+}
+
+/**
+ * The local servers for one test file: started before its tests, stopped after them. The returned object reads
+ * through to the running servers, so tests use it like the result of `startLocalAws()`.
+ */
+export function useLocalAws(): LocalAws {
+  let started: LocalAws | undefined;
+  beforeAll(async () => {
+    started = await startLocalAws();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const running = () => {
+    if (!started) throw new Error('the local servers start in beforeAll: use them inside a test');
+    return started;
+  };
+  return {
+    get dynamo() {
+      return running().dynamo;
+    },
+    get ses() {
+      return running().ses;
+    },
+    close: () => running().close(),
   };
 }

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { endOfDay } from '../../shared/domain/time.ts';
 import { parseCdnow } from '../../shared/import/parse-files.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
-import { freshEnv, type LocalAws, startLocalAws } from '../helpers/local-aws.ts';
+import { freshEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const FILE = new URL('../../data/cdnow/CDNOW_master.txt', import.meta.url).pathname;
 const AS_OF = endOfDay('1998-06-30');
@@ -49,13 +49,7 @@ async function expectedFromRawFile() {
   return { rows: rows.length, customers: first.size, cohorts };
 }
 
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 
 describe('the real CDNOW data set', () => {
   it('imports 23,570 customers and 69,659 orders and reproduces the cohort table computed from the raw file', {

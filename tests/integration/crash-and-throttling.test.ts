@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sesClient, sesEmailSender } from '../../shared/adapters/ses/ses-email-sender.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
@@ -11,15 +11,7 @@ import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../../shared/ports.ts';
-import {
-  clearEmails,
-  collect,
-  freshEnv,
-  type LocalAws,
-  sentEmails,
-  startLocalAws,
-  type TestEnv,
-} from '../helpers/local-aws.ts';
+import { clearEmails, collect, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const run = promisify(execFile);
 const config = DEFAULT_ENGINE_CONFIG;
@@ -27,13 +19,7 @@ const AS_OF = endOfDay('2026-06-30');
 const NOW = '2026-06-30T12:00:00.000Z';
 const CHILD = new URL('../helpers/winback-crash-child.ts', import.meta.url).pathname;
 
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 beforeEach(async () => {
   await clearEmails(aws);
 });

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
-import { freshEnv, type LocalAws, startLocalAws } from '../helpers/local-aws.ts';
+import { freshEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const policy = DEFAULT_ENGINE_CONFIG.policy;
 const START = endOfDay('2026-03-01');
 const day = (n: number) => endOfDay(addDays(START, n).slice(0, 10));
 
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 
 describe('daily flagging proportional to change', () => {
   it('reads only customers with a check due, catches up missed days, and leaves nothing for a full pass', {

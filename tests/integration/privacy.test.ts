@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
@@ -6,17 +6,11 @@ import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { eraseCustomer, exportCustomer, sha256 } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
-import { collect, freshEnv, type LocalAws, startLocalAws } from '../helpers/local-aws.ts';
+import { collect, freshEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 
 describe('privacy: export and erase', () => {
   it('exports everything held, then erases it, keeping only anonymous aggregates and the address hash', async () => {

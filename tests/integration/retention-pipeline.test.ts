@@ -1,7 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { localReportSink } from '../../shared/adapters/fs/local-report-sink.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import type { Customer } from '../../shared/domain/customer.ts';
@@ -18,23 +18,16 @@ import {
   collect,
   DYNAMODB_TARGET,
   freshEnv,
-  type LocalAws,
   sentEmails,
-  startLocalAws,
   type TestEnv,
+  useLocalAws,
 } from '../helpers/local-aws.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
 const FROM = 'Shop <winback@example.com>';
 
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 // The synthetic bases reuse addresses, and the local SES store is shared by the file's tests.
 beforeEach(async () => {
   await clearEmails(aws);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { feedbackFromSesEvent } from '../../shared/adapters/ses/ses-event.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { isHeldOut } from '../../shared/domain/sending-policy.ts';
@@ -8,28 +8,14 @@ import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
 import { handleUnsubscribeRequest } from '../../shared/jobs/unsubscribe.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
-import {
-  clearEmails,
-  collect,
-  freshEnv,
-  type LocalAws,
-  sentEmails,
-  startLocalAws,
-  type TestEnv,
-} from '../helpers/local-aws.ts';
+import { clearEmails, collect, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
 const SECRET = 'unsubscribe-secret-for-integration-tests-0123456789';
 const BASE_URL = 'https://unsubscribe.example.com/';
 
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 beforeEach(async () => {
   await clearEmails(aws);
 });

@@ -3,7 +3,7 @@
  * (what the Step Functions fan-out does), and the win-back planner reading only customers with a step due.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
 import { computeCohorts, finalizeCohorts } from '../../shared/domain/cohort.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
@@ -17,19 +17,13 @@ import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { planWinback } from '../../shared/jobs/winback-plan.ts';
 import type { SegmentRunStore } from '../../shared/ports.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
-import { collect, freshEnv, type LocalAws, startLocalAws, type TestEnv } from '../helpers/local-aws.ts';
+import { collect, freshEnv, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const START = endOfDay('2026-03-01');
 const day = (n: number) => endOfDay(addDays(START, n).slice(0, 10));
 
-let aws: LocalAws;
-beforeAll(async () => {
-  aws = await startLocalAws();
-});
-afterAll(async () => {
-  await aws?.close();
-});
+const aws = useLocalAws();
 
 async function seeded(customers: number, seed: number): Promise<TestEnv> {
   const env = await freshEnv(aws);
