@@ -11,6 +11,7 @@ import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
 import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
 import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
 import { type FlagDormantSummary, flagDormantIncremental } from '../shared/jobs/flag-dormant.ts';
+import { segmentsFor } from '../shared/jobs/full-pass.ts';
 import { type ImportSummary, importCustomers } from '../shared/jobs/import-customers.ts';
 import { type WinbackSummary, winbackEmail } from '../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../shared/ports.ts';
@@ -99,7 +100,7 @@ export async function runFlag(
     {
       asOf,
       policy: rt.config.policy,
-      segments: rt.config.scanSegments,
+      segments: segmentsFor(await rt.stores.customers.approximateCount(), rt.config.scanSegments),
       ...(parallelism ? { parallelism } : {}),
       dryRun,
       forceFull,
@@ -141,7 +142,7 @@ export async function runCohorts(
     {
       asOf,
       currency: rt.config.currency,
-      segments: rt.config.scanSegments,
+      segments: segmentsFor(await rt.stores.customers.approximateCount(), rt.config.scanSegments),
       ...run,
       generatedAt,
       ...(campaign.steps.length ? { campaignSummaryHtml: campaignResultsToHtml(campaign) } : {}),

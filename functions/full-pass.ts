@@ -15,6 +15,7 @@ import {
   planFullPass,
   runSegment,
   SegmentTaskSchema,
+  segmentsFor,
 } from '../shared/jobs/full-pass.ts';
 import { campaignResultsToHtml } from '../shared/reports/campaign-results-html.ts';
 import { storesFromEnv } from './adapters.ts';
@@ -61,7 +62,7 @@ export const handler = async (event: unknown, context: Context) => {
     const plan = planFullPass({
       job: step.job,
       asOf,
-      totalSegments: config.scanSegments,
+      totalSegments: segmentsFor(await stores.customers.approximateCount(), config.scanSegments),
       ...(step.runId ? { runId: step.runId } : {}),
     });
     logger.info('full pass planned', { job: plan.job, runId: plan.runId, asOf, totalSegments: plan.totalSegments });

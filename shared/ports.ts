@@ -60,6 +60,8 @@ export interface CustomerRepository {
   ): Promise<boolean>;
   /** Customers whose dormancy episode started in [from, to], via the sparse sharded index (no table scan). */
   dormantBetween(from: string, to: string): AsyncIterable<Page<Customer>>;
+  /** The table's item count as DynamoDB last computed it (refreshed about every six hours): sizes a full pass. */
+  approximateCount(): Promise<number>;
   /** Removes every customer (demo reset). */
   deleteMany(customerIds: readonly string[]): Promise<void>;
 }

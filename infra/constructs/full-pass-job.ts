@@ -68,6 +68,8 @@ export class FullPassJob extends Construct implements MonitoredJob {
     // condition).
     grantTable(this.job.role, customers, [
       'dynamodb:Scan',
+      // The plan sizes the fan-out from the table's item count.
+      'dynamodb:DescribeTable',
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
       'dynamodb:Query',

@@ -76,6 +76,17 @@ export interface SegmentOptions {
   onPage?: (items: number) => void;
 }
 
+/** Customers per segment a full pass aims at: a few worker calls of ten minutes at most, even on a slow day. */
+export const CUSTOMERS_PER_SEGMENT = 150_000;
+
+/**
+ * How many segments a full pass needs: at least the configured number, more for a big table, so a segment never
+ * grows with the base (at 10M customers: 67 segments).
+ */
+export function segmentsFor(approximateCustomers: number, configured: number): number {
+  return Math.min(10_000, Math.max(configured, Math.ceil(approximateCustomers / CUSTOMERS_PER_SEGMENT)));
+}
+
 /** The plan: a run id and the segments to fan out over. */
 export function planFullPass(input: {
   job: FullPassJob;

@@ -394,7 +394,7 @@ describe('functions', () => {
 
     it('full-pass: scans/writes customers, reads orders and ledger, checkpoints in snapshots, writes reports', () => {
       expect(access('full-pass')).toEqual({
-        customers: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort(),
+        customers: [...READ, 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort(),
         orders: ['dynamodb:Query'],
         ledger: ['dynamodb:Query', 'dynamodb:Scan'],
         snapshots: [

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -140,6 +140,10 @@ export function dynamoCustomers(
         table,
         customers.map((c) => ({ PutRequest: { Item: toItem(c, c.version) } })),
       );
+    },
+    async approximateCount() {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+      return Table?.ItemCount ?? 0;
     },
     async deleteMany(customerIds) {
       await batchWrite(
