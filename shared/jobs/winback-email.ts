@@ -29,7 +29,7 @@ export interface WinbackInput {
   full?: boolean;
   /** SES maximum send rate (emails per second) */
   maxSendRate?: number;
-  /** sends in flight at once (all share one rate limiter) */
+  /** sends in flight at once, all sharing one rate limiter (default 10: one SQS batch, as a sender Lambda runs it) */
   sendConcurrency?: number;
   /** rendered samples per step in a dry run */
   samplesPerStep?: number;
@@ -51,7 +51,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
   const clock = () => now;
   const results: { stepId: string; result: SendResult }[] = [];
   // The senders keep working while the planner reads its next page: the rate limiter never waits on planning.
-  const pool = workPool(input.sendConcurrency ?? 4, 256);
+  const pool = workPool(input.sendConcurrency ?? 10, 256);
   const queue: WinbackTaskQueue = {
     durable: false,
     async enqueue(tasks) {
