@@ -87,3 +87,18 @@ export function describeIssues(error: z.ZodError): string {
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(record)'}: ${issue.message}`)
     .join('; ');
 }
+
+/** How far in the future an input instant may be (clock skew between systems, time zones): 24 hours. */
+export const MAX_FUTURE_MS = 24 * 3_600_000;
+
+/**
+ * Invariant I5: an instant more than 24 h after `now` is not a fact yet (a typo like 2199, a wrong time zone), and
+ * a future-dated consent would outrank every later real decision. Returns the error message, or undefined when fine.
+ * Checked at every input boundary (CSV rows, events), not on stored items.
+ */
+export function futureInstantError(value: string | undefined, now: string): string | undefined {
+  if (value === undefined) return undefined;
+  return Date.parse(value) - Date.parse(now) > MAX_FUTURE_MS
+    ? `must not be more than 24 hours in the future (now is ${now})`
+    : undefined;
+}
