@@ -270,7 +270,7 @@ export function renderMarkdown(r: BenchResults): string {
     table(
       ['measure', 'value'],
       [
-        ['seed (putMany, BatchWrite)', `${int(r.seed.customers)} customers in ${dec(r.seed.seconds, 1)} s`],
+        ['seed (seedMany, BatchWrite)', `${int(r.seed.customers)} customers in ${dec(r.seed.seconds, 1)} s`],
         [
           'avg customer item (JSON) / share of customers in each GSI (projection ALL)',
           `${int(r.seed.avgCustomerItemBytes)} B; next-check ${pct(r.seed.gsiShares.nextCheck)}, ` +

@@ -325,7 +325,7 @@ async function main(): Promise<void> {
       await pending;
       // Pre-classified: stored as the initial full pass would store them (same pure rule, nextCheckAt and
       // winbackDueAt included), so the seed's writes are that pass's writes.
-      pending = stores.customers.putMany(preclassified ? chunk.map((c) => reclassify(c, asOf, DEFAULT_POLICY)) : chunk);
+      pending = stores.customers.seedMany(preclassified ? chunk.map((c) => reclassify(c, asOf, DEFAULT_POLICY)) : chunk);
       if (forecast.customers % 100_000 === 0) log(`seeded ${int(forecast.customers)}`);
     }
     await pending;
@@ -429,7 +429,7 @@ async function main(): Promise<void> {
     const wbSeedStart = performance.now();
     for (const chunk of customerChunks(options.winbackCustomers, asOf, CURRENCY)) {
       for (const c of chunk) wbForecast.add(c);
-      await wbStores.customers.putMany(chunk.map((c) => reclassify(c, asOf, DEFAULT_POLICY)));
+      await wbStores.customers.seedMany(chunk.map((c) => reclassify(c, asOf, DEFAULT_POLICY)));
     }
     await wbStores.snapshots.setWatermark(WATERMARK_JOB, { asOf, settings: policyFingerprint(DEFAULT_POLICY) });
     log(`win-back base: ${int(wbForecast.customers)} customers seeded in ${seconds(wbSeedStart).toFixed(1)} s`);
@@ -606,7 +606,7 @@ async function main(): Promise<void> {
     const sendTables: TableNames = tableNames('bench-send');
     await ensureTables(client, sendTables);
     const sendStores = dynamoStores(client, sendTables, { indexShards: INDEX_SHARDS });
-    await sendStores.customers.putMany(dormantCustomers(options.emails, asOf, CURRENCY));
+    await sendStores.customers.seedMany(dormantCustomers(options.emails, asOf, CURRENCY));
     const sendInput = {
       asOf,
       now: asOf,

@@ -24,6 +24,10 @@ export interface ImportFiles {
   customersFile?: string;
   ordersFile?: string;
   cdnowFile?: string;
+  /** the instant imported customers are classified at (default: now) */
+  asOf?: string;
+  /** the deployment's erasure key: consent older than an erasure of the id or address is not imported */
+  erasureKey?: string;
 }
 
 export interface ImportResult {
@@ -37,6 +41,7 @@ export interface ImportResult {
 /** Parses the files (bad rows reported, good rows kept) and imports what is valid. */
 export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress): Promise<ImportResult> {
   const empty = <T>(): Parsed<T> => ({ records: [], rejected: [], lines: 0 });
+  const now = new Date().toISOString();
   const reading = bars.bar('reading rows', 0);
   let read = 0;
   const onRow = () => {
@@ -50,10 +55,10 @@ export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress)
   let orders = empty<OrderRecord>();
   if (files.format === 'cdnow') {
     if (!files.cdnowFile) throw new Error('import --format cdnow needs a FILE');
-    orders = await parseCdnow(files.cdnowFile, onRow);
+    orders = await parseCdnow(files.cdnowFile, { now, onRow });
   } else {
-    if (files.customersFile) profiles = await parseCustomersCsv(files.customersFile, onRow);
-    if (files.ordersFile) orders = await parseOrdersCsv(files.ordersFile, onRow);
+    if (files.customersFile) profiles = await parseCustomersCsv(files.customersFile, { now, onRow });
+    if (files.ordersFile) orders = await parseOrdersCsv(files.ordersFile, { now, onRow });
   }
   reading.setTotal(read);
   reading.update(read);
@@ -63,11 +68,15 @@ export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress)
       customers: rt.stores.customers,
       orders: rt.stores.orders,
       currency: rt.config.currency,
+      policy: rt.config.policy,
       watermarks: rt.stores.snapshots,
+      ...(files.erasureKey ? { erasures: { registry: rt.stores.erasures, key: files.erasureKey } } : {}),
     },
     {
       profiles: profiles.records,
       orders: orders.records,
+      now,
+      asOf: files.asOf ?? now,
       onProgress: (done, total) => {
         writing.setTotal(total);
         writing.update(done);

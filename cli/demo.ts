@@ -59,8 +59,15 @@ export async function runDemo(
 
   const importBar = bars.bar('importing history', o.customers);
   const imported = await importCustomers(
-    { customers: rt.stores.customers, orders: rt.stores.orders, currency: rt.config.currency },
-    { profiles: base.profiles, orders: history, onProgress: (done) => importBar.update(done) },
+    { customers: rt.stores.customers, orders: rt.stores.orders, currency: rt.config.currency, policy: rt.config.policy },
+    {
+      profiles: base.profiles,
+      orders: history,
+      // The history ends where the replay starts: classified as of then, the first replayed run writes only changes.
+      asOf: replayStart,
+      now: replayStart,
+      onProgress: (done) => importBar.update(done),
+    },
   );
 
   const runs: DemoResult['runs'] = [];

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { endOfDay } from '../shared/domain/time.ts';
 import { eraseCustomer, exportCustomer } from '../shared/jobs/privacy.ts';
@@ -8,9 +7,11 @@ import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { runDemo } from './demo.ts';
+import { erasureKeyFor } from './erasure-key.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
 import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
 import { progress } from './progress.ts';
+import { printRecordSummary, readEventsFile, summariseEventsFile } from './read-events.ts';
 import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -150,12 +151,24 @@ program
   )
   .option('--orders <file>', 'orders.csv (order_id,customer_id,placed_at,amount,currency)')
   .argument('[file]', 'CDNOW_master.txt for --format cdnow')
+  .addOption(
+    new Option('--as-of <date>', 'classify imported customers as of this date (stage, next check)')
+      .argParser(asDate)
+      .default(undefined, 'now'),
+  )
   .action(async (file: string | undefined, o) => {
     const rt = await openRuntime(globals());
     try {
       const result = await runImport(
         rt,
-        { format: o.format, customersFile: o.customers, ordersFile: o.orders, cdnowFile: file },
+        {
+          format: o.format,
+          customersFile: o.customers,
+          ordersFile: o.orders,
+          cdnowFile: file,
+          ...(o.asOf ? { asOf: endOfDay(o.asOf) } : {}),
+          erasureKey: await erasureKeyFor(globals()),
+        },
         bars(),
       );
       emit(result, printImport(result));
@@ -171,29 +184,20 @@ program
   .action(async (file: string) => {
     const rt = await openRuntime(globals());
     try {
-      const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
-      const events = lines.map((line) => {
-        try {
-          return JSON.parse(line) as unknown;
-        } catch {
-          return { invalidJson: true };
-        }
-      });
-      const summary = await recordActivity(
+      const read = await readEventsFile(file);
+      const activity = await recordActivity(
         {
           customers: rt.stores.customers,
           orders: rt.stores.orders,
           policy: rt.config.policy,
           currency: rt.config.currency,
           now: new Date().toISOString(),
+          erasures: { registry: rt.stores.erasures, key: await erasureKeyFor(globals()) },
         },
-        events,
+        read.events,
       );
-      emit(
-        summary,
-        `Events ${summary.received}: applied ${summary.applied}, duplicates ${summary.duplicates}, rejected ${summary.rejected.length}, failed ${summary.failed.length}` +
-          summary.rejected.map((r) => `\n  line ${r.index + 1}: ${r.error}`).join(''),
-      );
+      const summary = summariseEventsFile(read, activity);
+      emit(summary, printRecordSummary(summary));
     } finally {
       await rt.close();
     }
@@ -271,11 +275,15 @@ program
   .action(async (customerId: string) => {
     const rt = await openRuntime(globals());
     try {
-      const summary = await eraseCustomer(rt.stores, customerId, new Date().toISOString());
+      const summary = await eraseCustomer(
+        { ...rt.stores, erasureKey: await erasureKeyFor(globals()) },
+        customerId,
+        new Date().toISOString(),
+      );
       emit(
         summary,
         summary.found
-          ? `Erased customer ${customerId}: ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted; anonymous tombstone ${summary.tombstoneId} keeps aggregates and the address hash (suppressed).`
+          ? `Erased customer ${customerId}: ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted; anonymous tombstone ${summary.tombstoneId} keeps aggregates and the keyed address hash (suppressed).`
           : `No customer ${customerId}; ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted.`,
       );
     } finally {

@@ -1,5 +1,6 @@
 import type { CohortReport } from './domain/cohort.ts';
 import type { Customer } from './domain/customer.ts';
+import type { ErasureEntry } from './domain/erasure.ts';
 import type { Order } from './domain/events.ts';
 import type { LedgerEntry, WinbackTask } from './domain/winback.ts';
 
@@ -12,6 +13,8 @@ export interface InvalidItem {
 export interface Page<T> {
   items: T[];
   invalid: InvalidItem[];
+  /** items whose stored index keys do not match their data (what `clientele check` reports); scans only */
+  inconsistent?: InvalidItem[];
   /** where the next page starts (scans): a resumable cursor, absent after the last page */
   next?: string;
 }
@@ -22,7 +25,9 @@ export interface ScanSegment {
 }
 
 export interface CustomerRepository {
+  /** Strongly consistent: a writer conditions its write on exactly what it read. */
   get(customerId: string): Promise<Customer | undefined>;
+  /** Strongly consistent batched reads. */
   getMany(customerIds: readonly string[]): Promise<Map<string, Customer>>;
   /**
    * Writes the customer only if the stored version is still `expectedVersion` (`null`: only if absent),
@@ -39,8 +44,13 @@ export interface CustomerRepository {
    * mark) only if the slot is still the one reserved at `at`.
    */
   releaseMarketingSlot(customerId: string, at: string, previous: string | undefined): Promise<void>;
-  /** Bulk write for imports: batched, unprocessed items retried with backoff. */
-  putMany(customers: readonly Customer[]): Promise<void>;
+  /** Deletes the customer only if the stored version is still `expectedVersion`; false if someone wrote meanwhile. */
+  deleteIfVersion(customerId: string, expectedVersion: number): Promise<boolean>;
+  /**
+   * Blind bulk write (BatchWrite) for seeding an empty table (benchmarks, fixtures). No job uses it: every job
+   * writes a customer with saveIfVersion, conditional on what it read.
+   */
+  seedMany(customers: readonly Customer[]): Promise<void>;
   /** One segment of a parallel full scan, page by page; `from` resumes after a page's `next` cursor. */
   scan(segment: ScanSegment, from?: string): AsyncIterable<Page<Customer>>;
   /** Customers whose next time-driven stage check falls in (after, upTo], via the day-sharded index. */
@@ -66,12 +76,21 @@ export interface CustomerRepository {
   deleteMany(customerIds: readonly string[]): Promise<void>;
 }
 
+/**
+ * Orders are immutable facts keyed by customer and order id. An order is stored before any customer write counts it,
+ * and a customer's aggregates are those of its stored orders (I1).
+ */
 export interface OrderRepository {
+  /** Strongly consistent. */
   get(customerId: string, orderId: string): Promise<Order | undefined>;
   /** Stores the order unless one with that id exists; returns false if it did. */
   putIfAbsent(order: Order): Promise<boolean>;
-  markApplied(customerId: string, orderId: string): Promise<void>;
+  /**
+   * Batched puts of orders the caller found absent. Blind, which is safe only because an order's content never
+   * changes: a concurrent writer of the same order id writes the same facts (conflicting facts are refused before).
+   */
   putMany(orders: readonly Order[]): Promise<void>;
+  /** Strongly consistent batched reads; the orders that exist among the keys. */
   getMany(keys: readonly { customerId: string; orderId: string }[]): Promise<Order[]>;
   /** Every order of one customer. */
   listForCustomer(customerId: string): Promise<Order[]>;
@@ -96,6 +115,13 @@ export interface SendLedger {
   getMany(keys: readonly { customerId: string; key: string }[]): Promise<LedgerEntry[]>;
   scanAll(): AsyncIterable<Page<LedgerEntry>>;
   deleteMany(keys: readonly { customerId: string; key: string }[]): Promise<void>;
+}
+
+/** Keyed hashes of erased ids and addresses with the erasure time (I3); in the snapshots table. */
+export interface ErasureRegistry {
+  record(entries: readonly ErasureEntry[]): Promise<void>;
+  /** The entries among these hashes (batched reads). */
+  find(hashes: readonly string[]): Promise<ErasureEntry[]>;
 }
 
 export interface Watermark {

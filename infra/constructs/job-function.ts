@@ -89,6 +89,12 @@ export interface JobFunctionProps {
    * @default Duration.hours(6)
    */
   readonly maxEventAge?: Duration;
+  /**
+   * Concurrency reserved for the function: both a guaranteed share and a cap, so a flood of invocations can neither
+   * use up the account's concurrency (which the other jobs need) nor be starved by them.
+   * @default - none (the function draws on the account's unreserved concurrency)
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -135,6 +141,7 @@ export class JobFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(5),
       role: this.role,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: APPLICATION_LOG_LEVEL[logLevel],

@@ -1,6 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CustomerRepository, OrderRepository, SegmentRunStore, SendLedger, SnapshotStore } from '../ports.ts';
+import type {
+  CustomerRepository,
+  ErasureRegistry,
+  OrderRepository,
+  SegmentRunStore,
+  SendLedger,
+  SnapshotStore,
+} from '../ports.ts';
 import { dynamoCustomers } from './dynamodb/customer-repository.ts';
+import { dynamoErasures } from './dynamodb/erasure-registry.ts';
 import { dynamoOrders } from './dynamodb/order-repository.ts';
 import { dynamoSegmentRuns } from './dynamodb/segment-runs.ts';
 import { dynamoSendLedger } from './dynamodb/send-ledger.ts';
@@ -14,6 +22,8 @@ export interface Stores {
   snapshots: SnapshotStore;
   /** full-pass checkpoints, in the snapshots table */
   runs: SegmentRunStore;
+  /** keyed hashes of erased ids and addresses, in the snapshots table */
+  erasures: ErasureRegistry;
 }
 
 /** The DynamoDB-backed stores, built the same way in Lambda handlers, the CLI and the tests. */
@@ -28,5 +38,6 @@ export function dynamoStores(
     ledger: dynamoSendLedger(client, tables.ledger),
     snapshots: dynamoSnapshots(client, tables.snapshots),
     runs: dynamoSegmentRuns(client, tables.snapshots),
+    erasures: dynamoErasures(client, tables.snapshots),
   };
 }

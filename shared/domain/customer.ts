@@ -73,8 +73,13 @@ export const CustomerSchema = z.object({
   /** last marketing email reserved for this customer (any campaign): the frequency cap */
   lastMarketingEmailAt: InstantSchema.optional(),
   recentEventIds: z.array(z.string()).default([]),
-  /** Only on an erasure tombstone: SHA-256 of the erased address, kept so the person stays suppressed. */
+  /** Only on tombstones of erasures before keyed hashing: SHA-256 of the erased address (read, never written). */
   erasedEmailSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** Only on an erasure tombstone: HMAC (deployment key) of the normalised erased address; see erasure.ts. */
+  erasedEmailHmac: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
@@ -124,6 +129,73 @@ export function addOrder(customer: Customer, order: OrderFacts): Customer {
       !customer.lastPurchaseAt || order.placedAt > customer.lastPurchaseAt ? order.placedAt : customer.lastPurchaseAt,
     months,
   };
+}
+
+/** Purchase aggregates as derived from orders: what I1 compares and what a recompute writes. */
+export type Aggregates = Pick<
+  Customer,
+  'orderCount' | 'revenueMinor' | 'firstPurchaseAt' | 'lastPurchaseAt' | 'months'
+>;
+
+/** The aggregates of exactly these orders (order of the list does not matter). */
+export function aggregatesOf(orders: readonly OrderFacts[], currency: string): Aggregates {
+  let c = newCustomer('aggregate', currency);
+  for (const order of orders) c = addOrder(c, order);
+  return {
+    orderCount: c.orderCount,
+    revenueMinor: c.revenueMinor,
+    firstPurchaseAt: c.firstPurchaseAt,
+    lastPurchaseAt: c.lastPurchaseAt,
+    months: c.months,
+  };
+}
+
+/** The customer with its aggregates replaced by those of `orders` (its stored orders): the I1 repair. */
+export function withAggregatesOf(customer: Customer, orders: readonly OrderFacts[]): Customer {
+  const { firstPurchaseAt: _f, lastPurchaseAt: _l, ...rest } = customer;
+  const aggregates = aggregatesOf(orders, customer.currency);
+  return {
+    ...rest,
+    ...aggregates,
+    ...(aggregates.firstPurchaseAt ? { firstPurchaseAt: aggregates.firstPurchaseAt } : {}),
+    ...(aggregates.lastPurchaseAt ? { lastPurchaseAt: aggregates.lastPurchaseAt } : {}),
+  };
+}
+
+/** The fields where the customer's aggregates differ from `expected` (empty when they agree). */
+export function aggregateDifferences(customer: Customer, expected: Aggregates): string[] {
+  const differences: string[] = [];
+  if (customer.orderCount !== expected.orderCount)
+    differences.push(`orderCount ${customer.orderCount}, orders stored ${expected.orderCount}`);
+  if (customer.revenueMinor !== expected.revenueMinor)
+    differences.push(`revenueMinor ${customer.revenueMinor}, orders stored ${expected.revenueMinor}`);
+  if (customer.firstPurchaseAt !== expected.firstPurchaseAt) differences.push('firstPurchaseAt');
+  if (customer.lastPurchaseAt !== expected.lastPurchaseAt) differences.push('lastPurchaseAt');
+  if (JSON.stringify(sortedMonths(customer.months)) !== JSON.stringify(sortedMonths(expected.months)))
+    differences.push('months');
+  return differences;
+}
+
+const sortedMonths = (months: Customer['months']) => Object.entries(months).sort(([a], [b]) => a.localeCompare(b));
+
+/** Where a consent decision comes from: a bulk import or sign-up may not re-subscribe; only an explicit change may. */
+export type ConsentOrigin = 'import' | 'signup' | 'change';
+
+/**
+ * Invariant I2, as a pure rule: the newest decision wins (out-of-order delivery is safe), except that a withdrawal
+ * is never undone by a bulk import or a sign-up record, only by an explicit `consent.changed` opt-in. A stored
+ * decision dated more than 24 h after `now` (older data, before I5 was enforced) cannot outrank a real decision.
+ */
+export function mergeConsent(
+  current: Consent | undefined,
+  incoming: Consent,
+  origin: ConsentOrigin,
+  now: string,
+): Consent | undefined {
+  if (!current) return incoming;
+  if (current.marketing === false && incoming.marketing === true && origin !== 'change') return current;
+  const currentAt = Date.parse(current.at) - Date.parse(now) > 86_400_000 ? '' : current.at;
+  return currentAt > incoming.at ? current : incoming;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse as parseCsvRecord } from 'csv-parse/sync';
 import type * as z from 'zod';
-import { describeIssues } from '../domain/common.ts';
+import { describeIssues, futureInstantError } from '../domain/common.ts';
 import {
   CdnowRowSchema,
   type CustomerCsvRow,
@@ -24,8 +24,35 @@ export interface Parsed<T> {
   lines: number;
 }
 
+export interface ParseOptions {
+  /** the import's wall clock (ISO instant): an input instant more than 24 h after it is rejected (I5) */
+  now: string;
+  /** called once per data row read (progress) */
+  onRow?: () => void;
+}
+
 /** Longest line accepted; a longer one is rejected, not buffered without bound. */
 const MAX_RECORD_BYTES = 64 * 1024;
+
+/**
+ * Files are read as UTF-8; bytes that are not UTF-8 (a Latin-1 or Windows-1252 export: `é` as 0xE9) decode to
+ * U+FFFD. Such a record is rejected rather than stored with replacement characters in names and addresses.
+ */
+const NOT_UTF8 = '(record): not valid UTF-8 (save the file as UTF-8)';
+const isNotUtf8 = (text: string) => text.includes('\uFFFD');
+
+function assertInstant(now: string): void {
+  if (Number.isNaN(Date.parse(now))) throw new Error(`import: now must be an ISO-8601 instant, got ${now}`);
+}
+
+/** `field: message` for every instant of a valid row that lies more than 24 h after `now` (I5). */
+function futureFields(fields: Record<string, string | undefined>, now: string): string | undefined {
+  const errors = Object.entries(fields).flatMap(([field, value]) => {
+    const error = futureInstantError(value, now);
+    return error ? [`${field}: ${error}`] : [];
+  });
+  return errors.length ? errors.join('; ') : undefined;
+}
 
 /**
  * Logical CSV records with the line each starts on. Physical lines are joined while a quoted field is open (an odd
@@ -59,7 +86,8 @@ async function* csvRecords(path: string): AsyncGenerator<{ line: number; text?: 
       continue;
     }
     if (!inQuotes) {
-      yield { line: start, text: buffer.join('\n') };
+      const text = buffer.join('\n');
+      yield isNotUtf8(text) ? { line: start, error: NOT_UTF8 } : { line: start, text };
       buffer = [];
       size = 0;
     }
@@ -91,8 +119,11 @@ function stillQuoted(line: string, open: boolean): boolean {
 async function parseCsv<S extends z.ZodType>(
   path: string,
   schema: S,
-  onRow?: () => void,
+  /** the instants of a valid row, by CSV column name, checked against `now` */
+  instants: (record: z.output<S>) => Record<string, string | undefined>,
+  { now, onRow }: ParseOptions,
 ): Promise<Parsed<z.output<S>>> {
+  assertInstant(now);
   const records: z.output<S>[] = [];
   const rejected: RejectedRow[] = [];
   let header: string[] | undefined;
@@ -102,19 +133,29 @@ async function parseCsv<S extends z.ZodType>(
       lines += 1;
       onRow?.();
     }
-    if (record.error !== undefined || record.text === undefined) {
-      rejected.push({ file: path, line: record.line, error: record.error ?? '(record): unreadable' });
-      continue;
-    }
-    let fields: string[];
-    try {
-      fields = (parseCsvRecord(record.text, { relax_column_count: true, relax_quotes: true }) as string[][])[0] ?? [];
-    } catch (error) {
-      rejected.push({ file: path, line: record.line, error: `(record): ${(error as Error).message.split('\n')[0]}` });
-      continue;
+    let error = record.error ?? (record.text === undefined ? '(record): unreadable' : undefined);
+    let fields: string[] = [];
+    if (error === undefined) {
+      try {
+        fields =
+          (parseCsvRecord(record.text as string, { relax_column_count: true, relax_quotes: true }) as string[][])[0] ??
+          [];
+      } catch (parseError) {
+        error = `(record): ${(parseError as Error).message.split('\n')[0]}`;
+      }
     }
     if (!header) {
-      header = fields.map((h) => h.trim().toLowerCase());
+      // Without a readable, unambiguous header no row can be read: one rejection for the header, no records.
+      const names = fields.map((h) => h.trim().toLowerCase());
+      const twice = names.find((name, i) => names.indexOf(name) !== i);
+      if (error !== undefined) error = error.replace(/^\(record\)/, '(header)');
+      else if (twice !== undefined) error = `(header): column "${twice}" appears twice`;
+      if (error !== undefined) return { records: [], rejected: [{ file: path, line: record.line, error }], lines };
+      header = names;
+      continue;
+    }
+    if (error !== undefined) {
+      rejected.push({ file: path, line: record.line, error });
       continue;
     }
     // More fields than the header: a value with an unquoted comma (e.g. 12,50) or a shifted row. Fewer: the
@@ -129,25 +170,33 @@ async function parseCsv<S extends z.ZodType>(
     }
     const row = Object.fromEntries(header.map((name, i) => [name, fields[i] ?? '']));
     const result = schema.safeParse(row);
-    if (result.success) records.push(result.data);
-    else rejected.push({ file: path, line: record.line, error: describeIssues(result.error) });
+    const future = result.success ? futureFields(instants(result.data), now) : undefined;
+    if (!result.success) rejected.push({ file: path, line: record.line, error: describeIssues(result.error) });
+    else if (future !== undefined) rejected.push({ file: path, line: record.line, error: future });
+    else records.push(result.data);
   }
   return { records, rejected, lines };
 }
 
-export function parseCustomersCsv(path: string, onRow?: () => void): Promise<Parsed<CustomerCsvRow>> {
-  return parseCsv(path, CustomerCsvRowSchema, onRow);
+export function parseCustomersCsv(path: string, options: ParseOptions): Promise<Parsed<CustomerCsvRow>> {
+  return parseCsv(
+    path,
+    CustomerCsvRowSchema,
+    (r) => ({ signed_up_at: r.signed_up_at, consent_at: r.consent_at }),
+    options,
+  );
 }
 
-export function parseOrdersCsv(path: string, onRow?: () => void): Promise<Parsed<OrderRecord>> {
-  return parseCsv(path, OrderCsvRowSchema, onRow);
+export function parseOrdersCsv(path: string, options: ParseOptions): Promise<Parsed<OrderRecord>> {
+  return parseCsv(path, OrderCsvRowSchema, (r) => ({ placed_at: r.placedAt }), options);
 }
 
 /**
  * CDNOW_master.txt. Several rows can share a customer and a day; each row is one transaction, so the order id is
  * `cdnow-<customer>-<date>-<n>` with n counting rows of that customer and day in file order (stable on re-import).
  */
-export async function parseCdnow(path: string, onRow?: () => void): Promise<Parsed<OrderRecord>> {
+export async function parseCdnow(path: string, { now, onRow }: ParseOptions): Promise<Parsed<OrderRecord>> {
+  assertInstant(now);
   const records: OrderRecord[] = [];
   const rejected: RejectedRow[] = [];
   const seen = new Map<string, number>();
@@ -164,6 +213,10 @@ export async function parseCdnow(path: string, onRow?: () => void): Promise<Pars
       rejected.push({ file: path, line: lineNo, error: `(record): longer than ${MAX_RECORD_BYTES} bytes` });
       continue;
     }
+    if (isNotUtf8(line)) {
+      rejected.push({ file: path, line: lineNo, error: NOT_UTF8 });
+      continue;
+    }
     const fields = line.split(/\s+/);
     const result = CdnowRowSchema.safeParse(fields);
     if (!result.success) {
@@ -175,6 +228,11 @@ export async function parseCdnow(path: string, onRow?: () => void): Promise<Pars
       continue;
     }
     const { customerId, placedAt, amountMinor } = result.data;
+    const future = futureFields({ date: placedAt }, now);
+    if (future !== undefined) {
+      rejected.push({ file: path, line: lineNo, error: future });
+      continue;
+    }
     const dayKey = `${customerId}-${placedAt.slice(0, 10).replaceAll('-', '')}`;
     const n = (seen.get(dayKey) ?? 0) + 1;
     seen.set(dayKey, n);

@@ -1,29 +1,47 @@
 import { createHash } from 'node:crypto';
+import { runConcurrently } from '../concurrency.ts';
+import { describeIssues } from '../domain/common.ts';
 import {
   addOrder,
   type Customer,
   CustomerSchema,
+  mergeConsent,
   newCustomer,
+  reclassify,
   rememberEvent,
+  withAggregatesOf,
   withWinbackReview,
 } from '../domain/customer.ts';
+import { consentAfterErasure, type ErasureEntry, erasureLookups } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
+import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerCsvRow, OrderRecord } from '../import/rows.ts';
-import type { CustomerRepository, OrderRepository, SnapshotStore } from '../ports.ts';
+import type { CustomerRepository, ErasureRegistry, OrderRepository, SnapshotStore } from '../ports.ts';
+import { sameOrderFacts } from './record-activity.ts';
 
 export interface ImportDeps {
   customers: CustomerRepository;
   orders: OrderRepository;
   currency: string;
-  /** when given, the flag job's watermark is cleared: imported customers have no next check yet */
+  /** @default DEFAULT_POLICY */
+  policy?: LifecyclePolicy;
+  /** when given, the flag job's watermark is cleared, so the next flag run is a full pass (cheap: writes nothing) */
   watermarks?: SnapshotStore;
+  /** the erasure registry and key: consent older than an erasure of the id or address is not imported (I3) */
+  erasures?: { registry: ErasureRegistry; key: string };
 }
 
 export interface ImportInput {
   profiles: readonly CustomerCsvRow[];
   orders: readonly OrderRecord[];
+  /** processing time (consent dated far ahead of it cannot outrank a later decision); default: the clock */
+  now?: string;
+  /** the instant imported customers are classified at (their stage and next check); default `now` */
+  asOf?: string;
   /** customers per chunk: one BatchGet, then batched writes */
   chunkSize?: number;
+  /** customer writes in flight at once */
+  concurrency?: number;
   onProgress?: (customersDone: number, customersTotal: number) => void;
 }
 
@@ -35,22 +53,36 @@ export interface ImportSummary {
   /** customers this very batch had already been applied to (re-import) */
   alreadyImported: number;
   ordersApplied: number;
-  /** orders already counted (same order id imported or recorded before) */
+  /** orders already counted (same order id with the same facts, imported or recorded before) */
   duplicateOrders: number;
+  /** orders whose id is already stored with another amount, time or currency (also in `rejected`) */
+  conflictingOrders: number;
+  /** writes that lost to a concurrent writer and were re-read, re-merged and recomputed from stored orders */
+  conflicts: number;
+  /** customers whose imported consent was dropped because the id or address was erased after it (I3) */
+  consentDroppedErased: number;
   rejected: { customerId: string; orderId?: string; error: string }[];
 }
 
+const MAX_CONFLICT_RETRIES = 8;
+
 /**
  * Primary course, per chunk of customers:
- *  1. read the stored customers and orders of the chunk;
- *  2. merge profiles, add only orders not already counted (by order id), mark the customer with this import's
- *     batch id;
- *  3. write customers, then the orders flagged as applied.
- * Re-running the same import changes nothing (customers carrying the batch id are skipped), and a crash between
- * steps loses or double-counts nothing: a customer is either marked (its orders counted) or untouched.
+ *  1. read the stored customers, then the stored orders of those that exist (strongly consistent);
+ *  2. per customer: merge the profile (a withdrawal is never undone by an import, I2; consent older than an
+ *     erasure is dropped, I3), add the orders not stored yet, classify as of `asOf`, mark with the batch id;
+ *  3. store the new orders (before any customer write counts them), then write each customer only if it is still
+ *     the version read in 1. A customer that changed meanwhile is re-read, re-merged and its aggregates recomputed
+ *     from all its stored orders, so a concurrent import, event, unsubscribe or flag run is never overwritten.
+ * Re-running the same import changes nothing (customers carrying the batch id are skipped). A crash anywhere leaves
+ * orders stored that a customer may not count yet; the rerun, the next event of that customer, or
+ * `clientele check --repair` counts them (recompute from stored orders).
  */
 export async function importCustomers(deps: ImportDeps, input: ImportInput): Promise<ImportSummary> {
   const batchId = `import:${digest(input)}`;
+  const now = input.now ?? new Date().toISOString();
+  const asOf = input.asOf ?? now;
+  const policy = deps.policy ?? DEFAULT_POLICY;
   const profiles = new Map(input.profiles.map((p) => [p.customer_id, p]));
   const ordersByCustomer = new Map<string, OrderRecord[]>();
   for (const order of input.orders) {
@@ -67,68 +99,132 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     alreadyImported: 0,
     ordersApplied: 0,
     duplicateOrders: 0,
+    conflictingOrders: 0,
+    conflicts: 0,
+    consentDroppedErased: 0,
     rejected: [],
   };
-  // Imported customers are not classified yet (no next check instant): the next flag run must read everyone.
   await deps.watermarks?.setWatermark('flag-dormant', undefined);
   const chunkSize = input.chunkSize ?? 500;
+
+  /** The customer after this import's profile and the given new orders, validated; or the reason it is not. */
+  const merged = (base: Customer, id: string, erasures: readonly ErasureEntry[], orders: readonly Order[]) => {
+    let customer = base;
+    const profile = profiles.get(id);
+    if (profile) customer = applyProfile(customer, profile, now);
+    if (erasures.length && customer.consent !== base.consent) {
+      const consent = consentAfterErasure(customer.consent, erasures);
+      if (consent !== customer.consent) {
+        summary.consentDroppedErased += 1;
+        const { consent: _dropped, ...rest } = customer;
+        customer = base.consent ? { ...rest, consent: base.consent } : rest;
+      }
+    }
+    for (const order of orders) customer = addOrder(customer, order);
+    customer = withWinbackReview(base, reclassify(rememberEvent(customer, batchId), asOf, policy));
+    return CustomerSchema.safeParse(customer);
+  };
+
+  /** A customer that changed since it was read: re-read, re-merge, recompute from every stored order. */
+  const retry = async (id: string, erasures: readonly ErasureEntry[]): Promise<'created' | 'updated' | 'skipped'> => {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      summary.conflicts += 1;
+      const stored = await deps.customers.get(id);
+      if (stored?.recentEventIds.includes(batchId)) return 'skipped';
+      const base = stored ?? newCustomer(id, deps.currency);
+      const orders = await deps.orders.listForCustomer(id);
+      const checked = merged(withAggregatesOf(base, orders), id, erasures, []);
+      if (!checked.success) throw new Error(describeIssues(checked.error));
+      if (await deps.customers.saveIfVersion(checked.data, stored ? stored.version : null))
+        return stored ? 'updated' : 'created';
+    }
+    throw new Error(`gave up after ${MAX_CONFLICT_RETRIES} concurrent-write conflicts`);
+  };
+
   for (let start = 0; start < ids.length; start += chunkSize) {
     const chunk = ids.slice(start, start + chunkSize);
     const stored = await deps.customers.getMany(chunk);
-    const toWrite: Customer[] = [];
-    const ordersToWrite: Order[] = [];
-    // Only an existing customer can have orders that were already counted (record-activity creates the customer).
+    // Read after the customers: an order absent now is counted by no version read above (orders are stored before
+    // any customer write that counts them). Only existing customers can have stored orders.
     const orderKeys = chunk.filter((id) => stored.has(id)).flatMap((id) => ordersByCustomer.get(id) ?? []);
-    const known = await appliedOrders(deps.orders, orderKeys);
+    const known = await storedOrders(deps.orders, orderKeys);
+    const erased = await erasuresOf(
+      deps,
+      chunk.map((id) => profiles.get(id)).filter((p) => p !== undefined),
+    );
+
+    const writes: { id: string; customer: Customer; expected: number | null; orders: Order[] }[] = [];
     for (const id of chunk) {
       const existing = stored.get(id);
       if (existing?.recentEventIds.includes(batchId)) {
         summary.alreadyImported += 1;
         continue;
       }
-      let customer = existing ?? newCustomer(id, deps.currency);
-      const profile = profiles.get(id);
-      if (profile) customer = applyProfile(customer, profile);
+      const fresh: Order[] = [];
+      const seen = new Set<string>();
       for (const order of ordersByCustomer.get(id) ?? []) {
+        const reject = (error: string) => summary.rejected.push({ customerId: id, orderId: order.orderId, error });
         if (order.currency !== deps.currency) {
-          summary.rejected.push({
-            customerId: id,
-            orderId: order.orderId,
-            error: `currency: ${order.currency} is not the reporting currency ${deps.currency}`,
-          });
+          reject(`currency: ${order.currency} is not the reporting currency ${deps.currency}`);
           continue;
         }
-        if (known.has(`${id}\u0000${order.orderId}`)) {
-          summary.duplicateOrders += 1;
+        const candidate: Order = { ...order, applied: true };
+        const previous = known.get(`${id}\u0000${order.orderId}`);
+        if (previous || seen.has(order.orderId)) {
+          const same = previous ? sameOrderFacts(previous, candidate) : true;
+          if (same) summary.duplicateOrders += 1;
+          else {
+            summary.conflictingOrders += 1;
+            reject(
+              `orderId: ${order.orderId} is already recorded with other facts (placedAt ${previous?.placedAt}, amountMinor ${previous?.amountMinor} ${previous?.currency})`,
+            );
+          }
           continue;
         }
-        known.add(`${id}\u0000${order.orderId}`);
-        customer = addOrder(customer, order);
-        ordersToWrite.push({ ...order, applied: true });
-        summary.ordersApplied += 1;
+        seen.add(order.orderId);
+        fresh.push(candidate);
       }
-      if (existing) customer = withWinbackReview(existing, customer);
-      const checked = CustomerSchema.safeParse(rememberEvent(customer, batchId));
+      const checked = merged(existing ?? newCustomer(id, deps.currency), id, erased.get(id) ?? [], fresh);
       if (!checked.success) {
-        summary.rejected.push({ customerId: id, error: checked.error.issues.map((i) => i.message).join('; ') });
+        // Its orders are not stored either, so a corrected re-import counts them (they are not "duplicates").
+        summary.rejected.push({ customerId: id, error: describeIssues(checked.error) });
         continue;
       }
-      toWrite.push({ ...checked.data, version: (existing?.version ?? -1) + 1 });
-      if (existing) summary.updatedCustomers += 1;
-      else summary.createdCustomers += 1;
+      writes.push({ id, customer: checked.data, expected: existing ? existing.version : null, orders: fresh });
     }
-    await deps.customers.putMany(toWrite);
-    await deps.orders.putMany(ordersToWrite);
+
+    await deps.orders.putMany(writes.flatMap((w) => w.orders));
+    await runConcurrently(writes, input.concurrency ?? 16, async (w) => {
+      try {
+        let outcome: 'created' | 'updated' | 'skipped' = w.expected === null ? 'created' : 'updated';
+        if (!(await deps.customers.saveIfVersion(w.customer, w.expected)))
+          outcome = await retry(w.id, erased.get(w.id) ?? []);
+        if (outcome === 'skipped') summary.alreadyImported += 1;
+        else {
+          summary.ordersApplied += w.orders.length;
+          if (outcome === 'created') summary.createdCustomers += 1;
+          else summary.updatedCustomers += 1;
+        }
+      } catch (error) {
+        summary.rejected.push({ customerId: w.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    });
     input.onProgress?.(Math.min(start + chunkSize, ids.length), ids.length);
   }
   return summary;
 }
 
-function applyProfile(customer: Customer, p: CustomerCsvRow): Customer {
+/** I2: an import may give or withdraw consent, never undo a withdrawal; the newest decision wins otherwise. */
+function applyProfile(customer: Customer, p: CustomerCsvRow, now: string): Customer {
   const consent =
-    p.marketing_consent === undefined || !p.consent_at || (customer.consent && customer.consent.at > p.consent_at)
+    p.marketing_consent === undefined || !p.consent_at
       ? customer.consent
-      : { marketing: p.marketing_consent, at: p.consent_at, source: p.consent_source ?? 'import' };
+      : mergeConsent(
+          customer.consent,
+          { marketing: p.marketing_consent, at: p.consent_at, source: p.consent_source ?? 'import' },
+          'import',
+          now,
+        );
   return {
     ...customer,
     email: p.email ?? customer.email,
@@ -136,15 +232,30 @@ function applyProfile(customer: Customer, p: CustomerCsvRow): Customer {
     locale: p.locale ?? customer.locale,
     timeZone: p.time_zone ?? customer.timeZone,
     signedUpAt: p.signed_up_at ?? customer.signedUpAt,
-    consent,
+    ...(consent ? { consent } : {}),
   };
 }
 
-/** Keys (`customer\0order`) of the given orders that are already stored and counted. */
-async function appliedOrders(orders: OrderRepository, candidates: readonly OrderRecord[]): Promise<Set<string>> {
-  if (candidates.length === 0) return new Set();
+/** Stored orders among the candidates, by `customer\0order`. */
+async function storedOrders(orders: OrderRepository, candidates: readonly OrderRecord[]): Promise<Map<string, Order>> {
+  if (candidates.length === 0) return new Map();
   const found = await orders.getMany(candidates.map((o) => ({ customerId: o.customerId, orderId: o.orderId })));
-  return new Set(found.filter((o) => o.applied).map((o) => `${o.customerId}\u0000${o.orderId}`));
+  return new Map(found.map((o) => [`${o.customerId}\u0000${o.orderId}`, o]));
+}
+
+/** Erasures of the ids and addresses of profiles that would give marketing consent, by customer id. */
+async function erasuresOf(deps: ImportDeps, profiles: readonly CustomerCsvRow[]): Promise<Map<string, ErasureEntry[]>> {
+  const byCustomer = new Map<string, ErasureEntry[]>();
+  if (!deps.erasures) return byCustomer;
+  const { key, registry } = deps.erasures;
+  const granting = profiles.filter((p) => p.marketing_consent === true);
+  const lookups = granting.map((p) => [p.customer_id, erasureLookups(key, p.customer_id, p.email)] as const);
+  const found = new Map((await registry.find(lookups.flatMap(([, h]) => h))).map((e) => [e.hash, e]));
+  for (const [id, hashes] of lookups) {
+    const entries = hashes.map((h) => found.get(h)).filter((e) => e !== undefined);
+    if (entries.length) byCustomer.set(id, entries);
+  }
+  return byCustomer;
 }
 
 /** Identifies the import content, so the same files imported twice are recognised. */

@@ -1,17 +1,21 @@
 import { runConcurrently } from '../concurrency.ts';
-import { describeIssues } from '../domain/common.ts';
+import { describeIssues, futureInstantError } from '../domain/common.ts';
 import {
   addOrder,
+  aggregateDifferences,
   type Customer,
   CustomerSchema,
+  mergeConsent,
   newCustomer,
   reclassify,
   rememberEvent,
+  withAggregatesOf,
   withWinbackReview,
 } from '../domain/customer.ts';
-import { type CustomerEvent, CustomerEventSchema } from '../domain/events.ts';
+import { consentAfterErasure, erasureLookups } from '../domain/erasure.ts';
+import { type CustomerEvent, CustomerEventSchema, type Order, type OrderPlaced } from '../domain/events.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
-import type { CustomerRepository, OrderRepository } from '../ports.ts';
+import type { CustomerRepository, ErasureRegistry, OrderRepository } from '../ports.ts';
 
 export interface RecordActivityDeps {
   customers: CustomerRepository;
@@ -20,12 +24,16 @@ export interface RecordActivityDeps {
   currency: string;
   /** Processing time: the stage is evaluated now, never at an old event's time. */
   now: string;
+  /** the erasure registry and key: a consent grant older than an erasure of the id or address is dropped (I3) */
+  erasures?: { registry: ErasureRegistry; key: string };
 }
 
 export interface RecordActivitySummary {
   received: number;
   applied: number;
   duplicates: number;
+  /** order events whose order id is already stored with another amount, time or currency (also in `rejected`) */
+  conflicts: number;
   createdCustomers: number;
   rejected: { index: number; eventId?: string; error: string }[];
   /** ids of events that failed for a transient reason; the caller may retry them (e.g. batch item failures) */
@@ -36,11 +44,11 @@ const MAX_CONFLICT_RETRIES = 8;
 
 /**
  * Primary course:
- *  1. validate each event (a bad one is rejected with its field, the rest go on);
- *  2. for an order, store it (idempotent by order id) before touching the customer;
- *  3. read the customer, apply the event with the pure domain, reclassify, write back if the version is unchanged
- *     (retry on a concurrent write);
- *  4. mark the order applied. A redelivered event is recognised by the order's flag or the customer's recent ids.
+ *  1. validate each event (a bad one is rejected with its field, the rest go on; an instant more than 24 h ahead is
+ *     rejected, I5);
+ *  2. read the customer; a redelivered event is recognised by the customer's recent ids;
+ *  3. for an order, store it (idempotent by order id, other facts under the same id are a conflict);
+ *  4. apply the event with the pure domain, reclassify, write back if the version is unchanged (see applyEvent).
  */
 export async function recordActivity(
   deps: RecordActivityDeps,
@@ -51,6 +59,7 @@ export async function recordActivity(
     received: events.length,
     applied: 0,
     duplicates: 0,
+    conflicts: 0,
     createdCustomers: 0,
     rejected: [],
     failed: [],
@@ -89,6 +98,11 @@ export async function recordActivity(
       });
       return;
     }
+    const future = futureInstantError(event.occurredAt, deps.now);
+    if (future) {
+      summary.rejected.push({ index, eventId, error: `occurredAt: ${future}` });
+      return;
+    }
     try {
       const outcome = await applyEvent(deps, event);
       if (outcome === 'duplicate') summary.duplicates += 1;
@@ -97,60 +111,116 @@ export async function recordActivity(
         if (outcome === 'created') summary.createdCustomers += 1;
       }
     } catch (error) {
-      summary.failed.push({ index, eventId, error: error instanceof Error ? error.message : String(error) });
+      if (error instanceof OrderConflict) {
+        summary.conflicts += 1;
+        summary.rejected.push({ index, eventId, error: error.message });
+      } else summary.failed.push({ index, eventId, error: error instanceof Error ? error.message : String(error) });
     }
   }
 }
 
 type Outcome = 'applied' | 'created' | 'duplicate';
 
-async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promise<Outcome> {
-  if (event.type === 'order.placed') {
-    const existing = await deps.orders.get(event.customerId, event.orderId);
-    if (existing?.applied) return 'duplicate';
-    if (!existing) {
-      await deps.orders.putIfAbsent({
-        customerId: event.customerId,
-        orderId: event.orderId,
-        placedAt: event.occurredAt,
-        amountMinor: event.amountMinor,
-        currency: event.currency,
-        applied: false,
-      });
-    }
-  }
-  const outcome = await updateCustomer(deps, event);
-  if (event.type === 'order.placed') await deps.orders.markApplied(event.customerId, event.orderId);
-  return outcome;
-}
+/** An order id already stored with other facts: refused, never silently a "duplicate". */
+class OrderConflict extends Error {}
 
-async function updateCustomer(deps: RecordActivityDeps, event: CustomerEvent): Promise<Outcome> {
+/**
+ * One event, as single-item conditional writes (no transactions: dynalite has none). For an order, the protocol
+ * that keeps I1 (a customer's aggregates are those of its stored orders) under any interleaving and any crash:
+ *  1. read the customer (strongly consistent; version v). Its recent-event ring says whether this order is counted;
+ *  2. store the order if absent. Success means nobody had stored it when we read v, so nobody had counted it;
+ *  3. write the customer with the order added, only if it is still at version v.
+ * Three requests. If 3 loses to a concurrent writer, or 2 finds the order already stored but the ring does not
+ * show it counted (a crashed earlier attempt), the customer is re-read and its aggregates recomputed from all its
+ * stored orders (a strongly consistent Query), which is exact whatever happened in between.
+ */
+async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promise<Outcome> {
+  const marker = event.type === 'order.placed' ? `order:${event.orderId}` : event.eventId;
+  let recompute = false;
+  let stored = await deps.customers.get(event.customerId);
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const stored = await deps.customers.get(event.customerId);
-    // Orders count once, by order id: the ring of event ids also covers order redeliveries under a new event id.
-    const marker = event.type === 'order.placed' ? `order:${event.orderId}` : event.eventId;
     if (stored?.recentEventIds.includes(marker)) return 'duplicate';
+    if (event.type === 'order.placed' && attempt === 0 && !(await storeOrder(deps, event))) recompute = true;
+    let next: Customer;
     const base = stored ?? newCustomer(event.customerId, deps.currency);
-    const next = withWinbackReview(
+    if (event.type === 'order.placed' && recompute) {
+      const orders = await deps.orders.listForCustomer(event.customerId);
+      next = withAggregatesOf(base, orders);
+      // Counted already (the ring forgot it): nothing to write.
+      if (stored && aggregateDifferences(stored, next).length === 0) return 'duplicate';
+    } else {
+      next = await applyToCustomerChecked(deps, base, event);
+    }
+    next = withWinbackReview(
       base,
-      reclassify(rememberEvent(applyToCustomer(base, event), marker), laterOf(deps.now, event.occurredAt), deps.policy),
+      reclassify(rememberEvent(next, marker), laterOf(deps.now, event.occurredAt), deps.policy),
     );
-    const saved = await deps.customers.saveIfVersion(CustomerSchema.parse(next), stored ? stored.version : null);
-    if (saved) return stored ? 'applied' : 'created';
+    if (await deps.customers.saveIfVersion(CustomerSchema.parse(next), stored ? stored.version : null))
+      return stored ? 'applied' : 'created';
+    // Someone wrote in between: re-read; an order is then recomputed from the stored orders (ours among them).
+    recompute = true;
+    stored = await deps.customers.get(event.customerId);
   }
   throw new Error(`customer ${event.customerId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent-write conflicts`);
 }
 
+/** Stores the order; false if it was stored already with the same facts; OrderConflict if with other facts. */
+async function storeOrder(deps: RecordActivityDeps, event: OrderPlaced): Promise<boolean> {
+  const order = {
+    customerId: event.customerId,
+    orderId: event.orderId,
+    placedAt: event.occurredAt,
+    amountMinor: event.amountMinor,
+    currency: event.currency,
+    applied: true,
+  };
+  if (await deps.orders.putIfAbsent(order)) return true;
+  const existing = await deps.orders.get(event.customerId, event.orderId);
+  if (existing && !sameOrderFacts(existing, order))
+    throw new OrderConflict(
+      `orderId: ${event.orderId} is already recorded with other facts (placedAt ${existing.placedAt}, amountMinor ${existing.amountMinor} ${existing.currency})`,
+    );
+  return false;
+}
+
+export const sameOrderFacts = (a: Order, b: Order) =>
+  a.placedAt === b.placedAt && a.amountMinor === b.amountMinor && a.currency === b.currency;
+
+/** Applies a non-recomputed event; a consent grant older than an erasure of this id or address is dropped (I3). */
+async function applyToCustomerChecked(
+  deps: RecordActivityDeps,
+  customer: Customer,
+  event: CustomerEvent,
+): Promise<Customer> {
+  const next = applyToCustomer(customer, event, deps.now);
+  if (!deps.erasures || next.consent === customer.consent || !next.consent?.marketing) return next;
+  const erasures = await deps.erasures.registry.find(
+    erasureLookups(deps.erasures.key, next.customerId, next.email ?? customer.email),
+  );
+  const consent = consentAfterErasure(next.consent, erasures);
+  if (consent === next.consent) return next;
+  const { consent: _dropped, ...rest } = next;
+  return customer.consent ? { ...rest, consent: customer.consent } : rest;
+}
+
 const laterOf = (a: string, b: string) => (a > b ? a : b);
 
-/** Pure: the customer after one event. Out-of-order safe: consent keeps the newest decision. */
-export function applyToCustomer(customer: Customer, event: CustomerEvent): Customer {
+/**
+ * Pure: the customer after one event. Out-of-order safe: consent keeps the newest decision, and only an explicit
+ * `consent.changed` opt-in can undo a withdrawal (I2, mergeConsent).
+ */
+export function applyToCustomer(customer: Customer, event: CustomerEvent, now: string): Customer {
   switch (event.type) {
     case 'customer.signed_up': {
       const consent =
-        event.marketingConsent === undefined || (customer.consent && customer.consent.at > event.occurredAt)
+        event.marketingConsent === undefined
           ? customer.consent
-          : { marketing: event.marketingConsent, at: event.occurredAt, source: event.consentSource ?? 'signup' };
+          : mergeConsent(
+              customer.consent,
+              { marketing: event.marketingConsent, at: event.occurredAt, source: event.consentSource ?? 'signup' },
+              'signup',
+              now,
+            );
       return {
         ...customer,
         email: event.email ?? customer.email,
@@ -164,8 +234,14 @@ export function applyToCustomer(customer: Customer, event: CustomerEvent): Custo
     }
     case 'order.placed':
       return addOrder(customer, { orderId: event.orderId, amountMinor: event.amountMinor, placedAt: event.occurredAt });
-    case 'consent.changed':
-      if (customer.consent && customer.consent.at > event.occurredAt) return customer;
-      return { ...customer, consent: { marketing: event.marketing, at: event.occurredAt, source: event.source } };
+    case 'consent.changed': {
+      const consent = mergeConsent(
+        customer.consent,
+        { marketing: event.marketing, at: event.occurredAt, source: event.source },
+        'change',
+        now,
+      );
+      return consent === customer.consent ? customer : { ...customer, consent };
+    }
   }
 }

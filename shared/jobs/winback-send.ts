@@ -157,7 +157,11 @@ export async function sendWinbackTask(
         await sleep(backoffWithJitter(attempt));
         continue;
       }
-      const message = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : 'unknown error';
+      // SES error messages can quote the recipient address: keep only the error's name and HTTP status, never the
+      // message (it is stored in the ledger and shown by `reconcile`).
+      const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+      const name = error instanceof Error && /^[A-Za-z0-9_.:-]{1,100}$/.test(error.name) ? error.name : 'unknown error';
+      const message = typeof status === 'number' ? `${name} (HTTP ${status})` : name;
       if (outcome === 'unknown') {
         await deps.ledger.complete(customer.customerId, entry.key, {
           status: 'claimed',

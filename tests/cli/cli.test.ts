@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,17 @@ const clientele = async (...args: string[]) => {
   );
   return stdout;
 };
+
+/** Runs the CLI on its own data directory and returns its exit code instead of throwing. */
+const clienteleInDir = async (dataDir: string, ...args: string[]) =>
+  new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/clientele.js'), '--data-dir', dataDir, ...args],
+      { cwd: dir, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? Number(error.code ?? 1) : 0 }),
+    );
+  });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clientele-cli-'));
@@ -90,6 +101,64 @@ describe('the clientele CLI', () => {
     expect(dry.dryRun).toBe(true);
     expect(dry.steps['miss-you'].due).toBe(0);
     expect(dry.skipped['no-consent']).toBeGreaterThan(0);
+  });
+
+  it('record reports every rejected event by file and real line, blank lines and invalid JSON included', {
+    timeout: 60_000,
+  }, async () => {
+    const signup = (id: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        type: 'customer.signed_up',
+        eventId: `rec-${id}`,
+        customerId: id,
+        occurredAt: '2026-01-05T10:00:00Z',
+        ...extra,
+      });
+    const path = join(dir, 'events.jsonl');
+    await writeFile(
+      path,
+      [
+        signup('rec1'), // 1
+        '', // 2
+        '', // 3
+        signup('rec2', { email: 'not-an-address' }), // 4
+        '   ', // 5
+        signup('rec3'), // 6
+        '{"type": "order.placed", "eventId": ', // 7
+        signup('rec4'), // 8
+      ].join('\n'),
+    );
+    const { stdout, code } = await clienteleInDir(join(dir, 'record-db'), '--json', 'record', path);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ received: 5, applied: 3, duplicates: 0, createdCustomers: 3, failed: [] });
+    expect(summary.rejected).toEqual([
+      { index: 1, file: path, line: 4, eventId: 'rec-rec2', error: expect.stringMatching(/^email: /) },
+      { index: 3, file: path, line: 7, error: expect.stringMatching(/^not valid JSON \(.+\)$/) },
+    ]);
+    const text = (await clienteleInDir(join(dir, 'record-db'), 'record', path)).stdout;
+    expect(text).toContain('rejected 2');
+    expect(text).toContain(`${path}:4: email: `);
+    expect(text).toMatch(new RegExp(`${path.replaceAll('.', '\\.')}:7: not valid JSON \\(`));
+  });
+
+  it('refuses at once to open a data directory another live command holds', { timeout: 60_000 }, async () => {
+    const dataDir = join(dir, 'locked-db');
+    await mkdir(dataDir, { recursive: true });
+    // This test process stands in for a running clientele command.
+    await writeFile(join(dataDir, 'lock'), `${process.pid}\n`);
+    const busy = await clienteleInDir(dataDir, '--json', 'flag', '--as-of', '1998-06-30');
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain(
+      `data directory ${dataDir} is in use by another clientele command (pid ${process.pid}); wait for it or use --data-dir`,
+    );
+    expect(busy.stderr).not.toContain('ECONNREFUSED');
+    // A lock left by a process that is gone is stale: taken over, and released when the command ends.
+    await writeFile(join(dataDir, 'lock'), '999999999\n');
+    const after = await clienteleInDir(dataDir, '--json', 'flag', '--as-of', '1998-06-30');
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout).scanned).toBe(0);
+    await expect(readFile(join(dataDir, 'lock'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 
   it('explains every command and option in --help', async () => {

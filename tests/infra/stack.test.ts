@@ -2,16 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClienteleStacks } from '../../infra/clientele.ts';
 import { type DeploymentConfig, loadDeploymentConfig, parseDeploymentConfig } from '../../infra/config.ts';
 import type { MonitoredJob } from '../../infra/constructs/common.ts';
+import { ClienteleData } from '../../infra/constructs/data.ts';
 import type { FlagDormantJob } from '../../infra/constructs/flag-dormant-job.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
+import { DEFAULT_UNSUBSCRIBE_CONCURRENCY, UnsubscribeEndpoint } from '../../infra/constructs/unsubscribe-endpoint.ts';
 import type { WinbackEmailJob } from '../../infra/constructs/winback-email-job.ts';
 import {
   NEXT_CHECK_INDEX,
@@ -457,8 +460,38 @@ describe('functions', () => {
       expect(access('ses-feedback')).toEqual({ customers: READ_WRITE, ledger: READ_WRITE });
     });
 
-    it('unsubscribe: customers read/write and the secret', () => {
-      expect(access('unsubscribe')).toEqual({ customers: READ_WRITE, secret: SECRET_READ });
+    it('unsubscribe: customers GetItem and PutItem only (no index) and the secret', () => {
+      // The handler reads the customer (consistent GetItem) and writes it back with a version condition (PutItem).
+      expect(access('unsubscribe')).toEqual({
+        customers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        secret: SECRET_READ,
+      });
+    });
+
+    it('unsubscribe: its role allows no Scan, Query, BatchWriteItem or DeleteItem on any resource', () => {
+      const forbidden = ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'];
+      // An IAM action pattern (`dynamodb:*`, `dynamodb:Batch*`, `*`) as a case-insensitive regular expression.
+      const pattern = (action: string) => {
+        const escaped = action.split('*').map((part) => part.replace(/\W/g, '\\$&'));
+        return new RegExp(`^${escaped.join('.*')}$`, 'i');
+      };
+      for (const { jobs, stacks } of [dev, prod]) {
+        const roleId = logicalId(stacks.jobs.unsubscribe.job.role);
+        // No inline or managed policies on the role itself: everything it may do is in roleStatements.
+        const role = jobs.toJSON().Resources[roleId];
+        expect(role.Properties.Policies).toBeUndefined();
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        const statements = roleStatements(jobs, roleId);
+        expect(statements.length).toBeGreaterThan(0);
+        for (const statement of statements) {
+          expect(statement.Effect).toBe('Allow');
+          expect(Object.keys(statement).filter((k) => k === 'NotAction' || k === 'NotResource')).toEqual([]);
+          const allowed = actionsOf(statement).flatMap((action) =>
+            forbidden.filter((f) => pattern(action).test(f)).map((f) => `${action} allows ${f}`),
+          );
+          expect(allowed, JSON.stringify(statement)).toEqual([]);
+        }
+      }
     });
 
     it('each role writes only to its own log group and uses only its own queues', () => {
@@ -542,6 +575,49 @@ describe('functions', () => {
     expect(
       Object.keys(planner?.Properties.Environment.Variables ?? {}).filter((k) => k.startsWith('UNSUBSCRIBE')),
     ).toEqual([]);
+  });
+
+  it('reserves concurrency for unsubscribe (default 10) and for no other function', () => {
+    for (const { jobs, stacks } of [dev, prod]) {
+      const fn = jobs.toJSON().Resources[logicalId(stacks.jobs.unsubscribe.job.function)];
+      expect(fn.Properties.FunctionName).toMatch(/-unsubscribe$/);
+      expect(fn.Properties.ReservedConcurrentExecutions).toBe(DEFAULT_UNSUBSCRIBE_CONCURRENCY);
+      const reserved = Object.values(jobs.findResources('AWS::Lambda::Function'))
+        .filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined)
+        .map((f) => f.Properties.FunctionName);
+      expect(reserved).toEqual([fn.Properties.FunctionName]);
+    }
+    expect(DEFAULT_UNSUBSCRIBE_CONCURRENCY).toBe(10);
+  });
+
+  it('takes the unsubscribe reserved concurrency from its props and rejects a non-positive one', () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    const stack = new Stack(app, 'Unsubscribe');
+    const data = new ClienteleData(stack, 'Data', {
+      stageName: 'dev',
+      production: false,
+      reportRetentionDays: 30,
+      reportsAccessLogs: false,
+    });
+    const common = {
+      stageName: 'dev',
+      tables: data.tables,
+      engineConfigJson: JSON.stringify(dev.config.engine),
+      logRetention: logs.RetentionDays.TWO_WEEKS,
+      logRemovalPolicy: RemovalPolicy.DESTROY,
+      unsubscribeSecret: data.unsubscribeSecret,
+    };
+    const endpoint = new UnsubscribeEndpoint(stack, 'Custom', { ...common, reservedConcurrency: 25 });
+    const fn = Template.fromStack(stack).toJSON().Resources[logicalId(endpoint.job.function)];
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(25);
+    for (const bad of [0, -1, 2.5]) {
+      expect(() => new UnsubscribeEndpoint(stack, `Bad${bad}`, { ...common, reservedConcurrency: bad })).toThrow(
+        /reservedConcurrency must be a positive integer/,
+      );
+    }
   });
 
   it('sends failed asynchronous invocations to the job dead-letter queue after 2 retries', () => {

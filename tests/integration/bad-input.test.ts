@@ -398,8 +398,8 @@ describe('bad CSV input through parseCustomersCsv/parseOrdersCsv and importCusto
     );
     const oPath = await writeCsv(`${c.p}-orders.csv`, c.ordersText ?? fileText(HEADER_O, orderRows, eol, false));
 
-    const customers = await parseCustomersCsv(cPath);
-    const orders = await parseOrdersCsv(oPath);
+    const customers = await parseCustomersCsv(cPath, { now: AS_OF });
+    const orders = await parseOrdersCsv(oPath, { now: AS_OF });
     const expected = [
       ...(c.customersText === undefined ? expectedRejections(customerRows, 'customers') : []),
       ...(c.ordersText === undefined ? expectedRejections(orderRows, 'orders') : []),
@@ -412,7 +412,12 @@ describe('bad CSV input through parseCustomersCsv/parseOrdersCsv and importCusto
       c.kind,
     );
 
-    const summary = await importCustomers(importDeps(), { profiles: customers.records, orders: orders.records });
+    const summary = await importCustomers(importDeps(), {
+      profiles: customers.records,
+      orders: orders.records,
+      asOf: AS_OF,
+      now: AS_OF,
+    });
     expect(summary.rejected.map((r) => r.orderId)).toEqual((c.importRejected ?? []).map((r) => r.orderId));
     (c.importRejected ?? []).forEach((r, i) => {
       expect(summary.rejected[i]?.error).toContain(`${r.field}:`);
@@ -442,12 +447,12 @@ describe('bad CSV input through parseCustomersCsv/parseOrdersCsv and importCusto
       `${p}.csv`,
       fileText(HEADER_C, [cRow(`${p}-ok`), raw(`${cRow(`${p}-extra`).text},SURPLUS`), cRow(`${p}-ok2`)], '\n', false),
     );
-    const parsed = await parseCustomersCsv(path);
+    const parsed = await parseCustomersCsv(path, { now: AS_OF });
     // Found by this corpus: a surplus field used to be dropped silently. Now the row is rejected at its line.
     expect(parsed.rejected.map((r) => r.line)).toEqual([3]);
     expect(parsed.rejected[0]?.error).toContain('(record)');
     expect(parsed.records.map((r) => r.customer_id)).toEqual([`${p}-ok`, `${p}-ok2`]);
-    await importCustomers(importDeps(), { profiles: parsed.records, orders: [] });
+    await importCustomers(importDeps(), { profiles: parsed.records, orders: [], asOf: AS_OF, now: AS_OF });
     await expectStored('extra column', [`${p}-ok`, `${p}-ok2`], []);
   });
 
@@ -457,13 +462,13 @@ describe('bad CSV input through parseCustomersCsv/parseOrdersCsv and importCusto
     const rows = [cRow(`${p}-ok`), cRow(`${p}-huge`, { name: 'y'.repeat(400 * 1024) }), cRow(`${p}-ok2`)];
     const after = Array.from({ length: 20 }, (_, i) => cRow(`${p}-after${i}`));
     const path = await writeCsv(`${p}.csv`, fileText(HEADER_C, [...rows, ...after], '\n', false));
-    const parsed = await parseCustomersCsv(path);
+    const parsed = await parseCustomersCsv(path, { now: AS_OF });
     // Found by this corpus: every row after an oversized one used to be lost. Now it is one rejection, rest kept.
     expect(parsed.rejected.map((r) => r.line)).toEqual([3]);
     expect(parsed.rejected[0]?.error).toContain('longer than 65536 bytes');
     const kept = [`${p}-ok`, `${p}-ok2`, ...after.map((_, i) => `${p}-after${i}`)];
     expect(parsed.records.map((r) => r.customer_id)).toEqual(kept);
-    await importCustomers(importDeps(), { profiles: parsed.records, orders: [] });
+    await importCustomers(importDeps(), { profiles: parsed.records, orders: [], asOf: AS_OF, now: AS_OF });
     await expectStored('400 KB field', kept, []);
   });
 
@@ -477,13 +482,13 @@ describe('bad CSV input through parseCustomersCsv/parseOrdersCsv and importCusto
       cRow(`${p}-ok2`),
     ];
     const path = await writeCsv(`${p}.csv`, fileText(HEADER_C, rows, '\n', false));
-    const parsed = await parseCustomersCsv(path);
+    const parsed = await parseCustomersCsv(path, { now: AS_OF });
     expect(parsed.records.map((r) => r.customer_id)).toEqual([`${p}-ok`, `${p}-ok2`]);
     expect(parsed.rejected.every((r) => r.error.startsWith('email:'))).toBe(true);
     // Found by this corpus: line numbers used to drift after a CRLF inside quotes. A record is now reported at
     // the line where it starts.
     expect(parsed.rejected.map((r) => r.line)).toEqual([3, 5]);
-    await importCustomers(importDeps(), { profiles: parsed.records, orders: [] });
+    await importCustomers(importDeps(), { profiles: parsed.records, orders: [], asOf: AS_OF, now: AS_OF });
     await expectStored('CRLF in a quoted email', [`${p}-ok`, `${p}-ok2`], []);
   });
 
@@ -493,13 +498,13 @@ describe('bad CSV input through parseCustomersCsv/parseOrdersCsv and importCusto
     const after = Array.from({ length: 20 }, (_, i) => cRow(`${p}-after${i}`));
     const rows = [cRow(`${p}-ok`), raw(`${p}-bad,"${p}@example.com"x,Name`), ...after];
     const path = await writeCsv(`${p}.csv`, fileText(HEADER_C, rows, '\n', false));
-    const parsed = await parseCustomersCsv(path);
+    const parsed = await parseCustomersCsv(path, { now: AS_OF });
     // Found by this corpus: all rows after a stray closing quote used to be lost. Now only that row is rejected.
     expect(parsed.rejected.map((r) => r.line)).toEqual([3]);
     expect(parsed.rejected[0]?.error).toMatch(/email|\(record\)/);
     const kept = [`${p}-ok`, ...after.map((_, i) => `${p}-after${i}`)];
     expect(parsed.records.map((r) => r.customer_id)).toEqual(kept);
-    await importCustomers(importDeps(), { profiles: parsed.records, orders: [] });
+    await importCustomers(importDeps(), { profiles: parsed.records, orders: [], asOf: AS_OF, now: AS_OF });
     await expectStored('closing quote', kept, []);
   });
 });
@@ -811,12 +816,12 @@ describe('bad CDNOW lines through parseCdnow', () => {
     const eol = c.eol ?? '\n';
     const lines = [{ text: 'customer_id date number_of_cds dollar_value' }, cdGood(cdnowId(c.index, 1)), ...c.lines];
     const path = await writeCsv(`cdnow-${c.index}.txt`, `${lines.map((l) => l.text).join(eol)}${eol}`);
-    const parsed = await parseCdnow(path);
+    const parsed = await parseCdnow(path, { now: AS_OF });
     const expected = lines.flatMap((l, i) => ('bad' in l && l.bad ? [{ file: path, line: i + 1, fields: l.bad }] : []));
     expectReported(parsed.rejected, expected, c.kind);
     const good = lines.flatMap((l) => ('id' in l && l.id ? [{ customerId: l.id, date: l.date as string }] : []));
     expect(parsed.records.map((r) => r.customerId)).toEqual(good.map((g) => g.customerId));
-    await importCustomers(importDeps(), { profiles: [], orders: parsed.records });
+    await importCustomers(importDeps(), { profiles: [], orders: parsed.records, asOf: AS_OF, now: AS_OF });
     await expectStored(
       c.kind,
       good.map((g) => g.customerId),

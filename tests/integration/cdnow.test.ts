@@ -57,12 +57,12 @@ describe('the real CDNOW data set', () => {
   }, async () => {
     const expected = await expectedFromRawFile();
     const env = await freshEnv(aws, 8);
-    const parsed = await parseCdnow(FILE);
+    const parsed = await parseCdnow(FILE, { now: '2026-01-01T00:00:00.000Z' });
     expect(parsed.rejected).toEqual([]);
     expect(parsed.records).toHaveLength(69_659);
     const imported = await importCustomers(
       { customers: env.stores.customers, orders: env.stores.orders, currency: 'USD' },
-      { profiles: [], orders: parsed.records },
+      { profiles: [], orders: parsed.records, asOf: AS_OF, now: '2026-01-01T00:00:00.000Z' },
     );
     expect(imported.customers).toBe(23_570);
     expect(imported.createdCustomers).toBe(23_570);

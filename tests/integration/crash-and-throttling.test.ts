@@ -208,3 +208,69 @@ describe('SES throttling', () => {
     }
   });
 });
+
+describe('SES errors in the ledger', () => {
+  it('stores the error name and HTTP status, never the message that quotes the address', async () => {
+    const { env, ids } = await dormantBase(2);
+    const [refused, timedOut] = ids as [string, string];
+    // SES refusing the first customer's send, with the address in its message (as SES does), through the real SDK.
+    const target = new URL(aws.ses.endpoint);
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        if (body.includes(`${refused}@example.com`)) {
+          res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'MessageRejected' });
+          res.end(
+            JSON.stringify({
+              message: `Email address is not verified. The following identities failed the check: ${refused}@example.com`,
+            }),
+          );
+          return;
+        }
+        const upstream = request(
+          { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 500, up.headers);
+            up.pipe(res);
+          },
+        );
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    const real = sesEmailSender(
+      sesClient({ endpoint: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }),
+    );
+    // The second customer's send times out after the request left: outcome unknown, the message names the address.
+    const email: EmailSender = {
+      async send(message) {
+        if (message.to.includes(`${timedOut}@example.com`)) {
+          const error = new Error(`socket hang up while sending to ${timedOut}@example.com`);
+          error.name = 'TimeoutError';
+          throw error;
+        }
+        return real.send(message);
+      },
+    };
+    try {
+      const summary = await complete(env, email);
+      expect(summary.steps['miss-you']).toMatchObject({ sent: 0, failed: 1, unknownOutcome: 1 });
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+    const [failed] = await env.stores.ledger.forCustomer(refused, 'winback#');
+    expect(failed).toMatchObject({ status: 'failed', error: 'MessageRejected (HTTP 400)' });
+    const [unknown] = await env.stores.ledger.forCustomer(timedOut, 'winback#');
+    expect(unknown).toMatchObject({ status: 'claimed', error: 'outcome unknown: TimeoutError' });
+    const stored = JSON.stringify([failed, unknown]);
+    expect(stored).not.toContain('@');
+    expect(stored).not.toContain('not verified');
+    // `clientele reconcile` prints these errors: no address there either.
+    const pending = await reconcileClaims(env.stores, { now: NOW, graceHours: 0, release: false });
+    expect(pending.pending.map((p) => [p.customerId, p.error])).toEqual([[timedOut, 'outcome unknown: TimeoutError']]);
+  });
+});

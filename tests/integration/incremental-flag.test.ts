@@ -21,7 +21,7 @@ describe('daily flagging proportional to change', () => {
     const deps = { customers: env.stores.customers, watermarks: env.stores.snapshots };
     await importCustomers(
       { customers: env.stores.customers, orders: env.stores.orders, currency: 'USD', watermarks: env.stores.snapshots },
-      { profiles: base.profiles, orders: base.orders },
+      { profiles: base.profiles, orders: base.orders, asOf: START, now: START },
     );
     const run = (asOf: string) => flagDormantIncremental(deps, { asOf, policy, segments: 2 });
 
@@ -72,12 +72,16 @@ describe('daily flagging proportional to change', () => {
     await importCustomers(importDeps, {
       profiles: base.profiles.slice(0, 50),
       orders: base.orders.filter((o) => o.customerId <= 'c000050'),
+      asOf: START,
+      now: START,
     });
     expect((await flagDormantIncremental(deps, { asOf: day(0), policy, segments: 1 })).mode).toBe('full');
     expect((await flagDormantIncremental(deps, { asOf: day(1), policy, segments: 1 })).mode).toBe('incremental');
     await importCustomers(importDeps, {
       profiles: base.profiles.slice(50),
       orders: base.orders.filter((o) => o.customerId > 'c000050'),
+      asOf: day(1),
+      now: day(1),
     });
     const afterImport = await flagDormantIncremental(deps, { asOf: day(2), policy, segments: 1 });
     expect(afterImport.mode).toBe('full');

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
+import { erasedEmailHash, erasureKeyFrom } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
-import { eraseCustomer, exportCustomer, sha256 } from '../../shared/jobs/privacy.ts';
+import { eraseCustomer, exportCustomer } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { collect, freshEnv, useLocalAws } from '../helpers/local-aws.ts';
@@ -11,6 +13,8 @@ import { collect, freshEnv, useLocalAws } from '../helpers/local-aws.ts';
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
 const aws = useLocalAws();
+const KEY = erasureKeyFrom('a deployment secret of at least thirty-two characters');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('privacy: export and erase', () => {
   it('exports everything held, then erases it, keeping only anonymous aggregates and the address hash', async () => {
@@ -73,7 +77,7 @@ describe('privacy: export and erase', () => {
     expect(exported.orders.map((o) => o.orderId).sort()).toEqual(['o1-gone', 'o2-gone']);
     expect(exported.emailsSent.map((e) => e.status)).toEqual(['sent']);
 
-    const erased = await eraseCustomer(env.stores, 'gone', AS_OF);
+    const erased = await eraseCustomer({ ...env.stores, erasureKey: KEY }, 'gone', AS_OF);
     expect(erased).toMatchObject({ found: true, ordersDeleted: 2, ledgerEntriesDeleted: 1 });
     const after = await exportCustomer(env.stores, 'gone');
     expect(after).toEqual({ customer: null, orders: [], emailsSent: [] });
@@ -89,7 +93,10 @@ describe('privacy: export and erase', () => {
     expect(tombstone?.email).toBeUndefined();
     expect(tombstone?.name).toBeUndefined();
     expect(tombstone?.suppression?.reason).toBe('erased');
-    expect(tombstone?.erasedEmailSha256).toBe(sha256('gone@example.com'));
+    // Keyed: the address hash and the tombstone id cannot be recomputed without the deployment key.
+    expect(tombstone?.erasedEmailHmac).toBe(erasedEmailHash(KEY, 'gone@example.com'));
+    expect(everything).not.toContain(sha256('gone@example.com'));
+    expect(everything).not.toContain(sha256('clientele-erasure:gone').slice(0, 32));
 
     // The cohort figures marketing already saw do not change.
     const cohortsAfter = await churnCohorts(
@@ -99,6 +106,9 @@ describe('privacy: export and erase', () => {
     expect(cohortsAfter.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)])).toEqual(
       cohortsBefore.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)]),
     );
-    expect(await eraseCustomer(env.stores, 'gone', AS_OF)).toMatchObject({ found: false, ordersDeleted: 0 });
+    expect(await eraseCustomer({ ...env.stores, erasureKey: KEY }, 'gone', AS_OF)).toMatchObject({
+      found: false,
+      ordersDeleted: 0,
+    });
   });
 });

@@ -30,7 +30,7 @@ async function seeded(customers: number, seed: number): Promise<TestEnv> {
   const base = syntheticBase({ customers, end: START, seed });
   await importCustomers(
     { customers: env.stores.customers, orders: env.stores.orders, currency: 'USD', watermarks: env.stores.snapshots },
-    { profiles: base.profiles, orders: base.orders },
+    { profiles: base.profiles, orders: base.orders, asOf: START, now: START },
   );
   return env;
 }
@@ -223,7 +223,7 @@ describe('win-back planner on a deployment that predates the due index', () => {
       (c) => c.dormantSince,
     );
     expect(dormant.filter((c) => c.consent?.marketing && c.email && !c.suppression).length).toBeGreaterThan(5);
-    await env.stores.customers.putMany(dormant.map(({ winbackDueAt: _, ...c }) => c));
+    await env.stores.customers.seedMany(dormant.map(({ winbackDueAt: _, ...c }) => c));
     expect(await collect(env.stores.customers.dueForWinback(day(0)))).toEqual([]);
 
     const planned: string[] = [];

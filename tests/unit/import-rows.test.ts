@@ -154,6 +154,7 @@ describe('parseDecimalToMinor', () => {
 });
 
 describe('file parsers', () => {
+  const NOW = '2026-06-30T12:00:00.000Z';
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'clientele-import-'));
@@ -184,7 +185,7 @@ describe('file parsers', () => {
 
   it('parseCdnow keeps good lines, skips header and blanks, rejects bad lines with line and field', async () => {
     const path = await file('cdnow.txt', `${CDNOW.join('\n')}\n`);
-    const parsed = await parseCdnow(path);
+    const parsed = await parseCdnow(path, { now: NOW });
     expect(parsed.records).toEqual([
       {
         orderId: 'cdnow-00001-19970101-1',
@@ -233,15 +234,15 @@ describe('file parsers', () => {
   });
 
   it('parseCdnow order ids are deterministic across re-imports and CRLF line endings', async () => {
-    const a = await parseCdnow(await file('a.txt', CDNOW.join('\n')));
-    const b = await parseCdnow(await file('b.txt', `${CDNOW.join('\r\n')}\r\n`));
+    const a = await parseCdnow(await file('a.txt', CDNOW.join('\n')), { now: NOW });
+    const b = await parseCdnow(await file('b.txt', `${CDNOW.join('\r\n')}\r\n`), { now: NOW });
     expect(b.records).toEqual(a.records);
     expect(b.rejected.map((r) => r.line)).toEqual(a.rejected.map((r) => r.line));
     expect(new Set(a.records.map((r) => r.orderId)).size).toBe(a.records.length);
   });
 
   it('parseCdnow does not treat a data line 1 as a header', async () => {
-    const parsed = await parseCdnow(await file('noheader.txt', '00001 19970101 1 11.77\n'));
+    const parsed = await parseCdnow(await file('noheader.txt', '00001 19970101 1 11.77\n'), { now: NOW });
     expect(parsed.records).toHaveLength(1);
   });
 
@@ -255,7 +256,7 @@ describe('file parsers', () => {
         'c3,,"He said ""hi"", then left"\n' +
         ',x@example.com,NoId\n',
     );
-    const parsed = await parseCustomersCsv(path);
+    const parsed = await parseCustomersCsv(path, { now: NOW });
     expect(parsed.records).toEqual([
       { customer_id: 'c1', email: 'a@example.com', name: 'Smith, Ana' },
       { customer_id: 'c3', name: 'He said "hi", then left' },
@@ -278,7 +279,7 @@ describe('file parsers', () => {
         'o5,c3,2024-02-30,1.00,USD\n' +
         'o6,c3\n',
     );
-    const parsed = await parseOrdersCsv(path);
+    const parsed = await parseOrdersCsv(path, { now: NOW });
     expect(parsed.records.map((r) => [r.orderId, r.amountMinor, r.currency, r.placedAt])).toEqual([
       ['o2', 1250, 'USD', '2024-01-06T09:00:00.000Z'],
       ['o4', 1000, 'JPY', '2024-01-07T00:00:00.000Z'],
@@ -296,7 +297,7 @@ describe('file parsers', () => {
       'long.csv',
       `customer_id,email,name\nc1,a@example.com,"Smith, Ana"\nc2,b@example.com,"${'x'.repeat(70_000)}"\nc3,c@example.com,Bo\n`,
     );
-    const parsed = await parseCustomersCsv(path);
+    const parsed = await parseCustomersCsv(path, { now: NOW });
     expect(parsed.records.map((r) => r.customer_id)).toEqual(['c1', 'c3']);
     expect(parsed.rejected).toEqual([{ file: path, line: 3, error: expect.stringMatching(/longer than 65536 bytes/) }]);
   });

@@ -45,8 +45,9 @@ export async function batchGet(
   client: DynamoDBDocumentClient,
   table: string,
   keys: readonly Record<string, unknown>[],
-  concurrency = 4,
+  options: { concurrency?: number; consistent?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
+  const concurrency = options.concurrency ?? 4;
   // BatchGetItem rejects a request that names the same key twice.
   const unique = [...new Map(keys.map((k) => [JSON.stringify(k), k])).values()];
   const chunks: Record<string, unknown>[][] = [];
@@ -57,7 +58,11 @@ export async function batchGet(
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw new Error(`${pending.length} keys still unprocessed in ${table}`);
       if (round > 0) await sleep(backoff(round));
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      const result = await client.send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } },
+        }),
+      );
       found.push(...(result.Responses?.[table] ?? []));
       pending = result.UnprocessedKeys?.[table]?.Keys ?? [];
     }

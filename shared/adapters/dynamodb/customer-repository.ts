@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -37,10 +38,29 @@ export function dynamoCustomers(
     checkShard: c.nextCheckAt ? `${c.nextCheckAt.slice(0, 10)}#${shard(c)}` : undefined,
     winbackDueShard: c.winbackDueAt ? `wd#${shard(c)}` : undefined,
   });
-  const parse = (raw: Record<string, unknown>, invalid: InvalidItem[]): Customer | undefined => {
+  const parse = (
+    raw: Record<string, unknown>,
+    invalid: InvalidItem[],
+    inconsistent?: InvalidItem[],
+  ): Customer | undefined => {
     const { winbackShard: _w, checkShard: _c, winbackDueShard: _d, ...item } = raw;
     const result = CustomerSchema.safeParse(item);
-    if (result.success) return result.data;
+    if (result.success) {
+      if (inconsistent) {
+        // The sparse index keys are derived from the data on every write; a mismatch means an item written by
+        // something other than this adapter (or a bug): `clientele check` reports it, `--repair` rewrites it.
+        const expected = toItem(result.data, result.data.version);
+        const wrong = (['winbackShard', 'checkShard', 'winbackDueShard'] as const).filter(
+          (k) => raw[k] !== expected[k],
+        );
+        if (wrong.length)
+          inconsistent.push({
+            key: `customer ${result.data.customerId}`,
+            error: `index keys ${wrong.join(', ')} do not match the stored data`,
+          });
+      }
+      return result.data;
+    }
     invalid.push({ key: `customer ${String(raw.customerId)}`, error: describeIssues(result.error) });
     return undefined;
   };
@@ -52,12 +72,13 @@ export function dynamoCustomers(
   };
   const pageOf = (items: Record<string, unknown>[] | undefined): Page<Customer> => {
     const invalid: InvalidItem[] = [];
+    const inconsistent: InvalidItem[] = [];
     const customers: Customer[] = [];
     for (const raw of items ?? []) {
-      const c = parse(raw, invalid);
+      const c = parse(raw, invalid, inconsistent);
       if (c) customers.push(c);
     }
-    return { items: customers, invalid };
+    return inconsistent.length ? { items: customers, invalid, inconsistent } : { items: customers, invalid };
   };
 
   return {
@@ -71,6 +92,7 @@ export function dynamoCustomers(
         client,
         table,
         unique.map((customerId) => ({ customerId })),
+        { consistent: true },
       );
       const found = new Map<string, Customer>();
       for (const item of raw) found.set(String(item.customerId), parseOrThrow(item));
@@ -134,7 +156,24 @@ export function dynamoCustomers(
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     },
-    async putMany(customers) {
+    async deleteIfVersion(customerId, expectedVersion) {
+      try {
+        await client.send(
+          new DeleteCommand({
+            TableName: table,
+            Key: { customerId },
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': expectedVersion },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async seedMany(customers) {
       await batchWrite(
         client,
         table,

@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
 import { type Order, OrderSchema } from '../../domain/events.ts';
 import type { OrderRepository } from '../../ports.ts';
@@ -34,21 +28,12 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
         throw error;
       }
     },
-    async markApplied(customerId, orderId) {
-      await client.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { customerId, orderId },
-          UpdateExpression: 'SET applied = :t',
-          ExpressionAttributeValues: { ':t': true },
-        }),
-      );
-    },
     async getMany(keys) {
       const raw = await batchGet(
         client,
         table,
         keys.map((k) => ({ customerId: k.customerId, orderId: k.orderId })),
+        { consistent: true },
       );
       return raw.flatMap((item) => {
         const parsed = OrderSchema.safeParse(item);
@@ -61,6 +46,8 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
         { client },
         {
           TableName: table,
+          // Strongly consistent: a recompute must see every order stored before it (I1).
+          ConsistentRead: true,
           KeyConditionExpression: 'customerId = :c',
           ExpressionAttributeValues: { ':c': customerId },
         },
