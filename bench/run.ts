@@ -325,7 +325,9 @@ async function main(): Promise<void> {
       await pending;
       // Pre-classified: stored as the initial full pass would store them (same pure rule, nextCheckAt and
       // winbackDueAt included), so the seed's writes are that pass's writes.
-      pending = stores.customers.seedMany(preclassified ? chunk.map((c) => reclassify(c, asOf, DEFAULT_POLICY)) : chunk);
+      pending = stores.customers.seedMany(
+        preclassified ? chunk.map((c) => reclassify(c, asOf, DEFAULT_POLICY)) : chunk,
+      );
       if (forecast.customers % 100_000 === 0) log(`seeded ${int(forecast.customers)}`);
     }
     await pending;

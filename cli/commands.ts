@@ -9,6 +9,7 @@ import {
 } from '../shared/import/parse-files.ts';
 import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
 import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
+import { type CheckSummary, checkInvariants } from '../shared/jobs/check-invariants.ts';
 import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
 import { type FlagDormantSummary, flagDormantIncremental } from '../shared/jobs/flag-dormant.ts';
 import { segmentsFor } from '../shared/jobs/full-pass.ts';
@@ -206,4 +207,50 @@ export async function runWinback(
       },
     },
   );
+}
+
+/** `clientele check`: the invariants on this target; repairs classify at the flag watermark (or now). */
+export async function runCheck(
+  rt: Runtime,
+  options: { repair: boolean; erasureKey?: string | undefined },
+  bars: Progress,
+): Promise<CheckSummary> {
+  const now = new Date().toISOString();
+  const watermark = await rt.stores.snapshots.getWatermark('flag-dormant');
+  const bar = bars.bar(options.repair ? 'checking and repairing' : 'checking customers', 0);
+  return checkInvariants(
+    {
+      customers: rt.stores.customers,
+      orders: rt.stores.orders,
+      ledger: rt.stores.ledger,
+      policy: rt.config.policy,
+      ...(options.erasureKey ? { erasures: { registry: rt.stores.erasures, key: options.erasureKey } } : {}),
+    },
+    {
+      now,
+      classifyAt: watermark?.asOf ?? now,
+      repair: options.repair,
+      onProgress: (done) => {
+        bar.setTotal(done);
+        bar.update(done);
+      },
+    },
+  );
+}
+
+export function printCheck(summary: CheckSummary): string {
+  const lines = summary.violations.map(
+    (v) => `  ${v.invariant.padEnd(7)} ${v.key}: ${v.detail}${v.repaired ? '  [repaired]' : ''}`,
+  );
+  const counts = Object.entries(summary.byInvariant)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return [
+    `Checked ${summary.customers.toLocaleString('en-US')} customers, ${summary.orders.toLocaleString('en-US')} orders, ${summary.ledgerEntries.toLocaleString('en-US')} send records.`,
+    summary.violations.length === 0
+      ? 'No violations.'
+      : `${summary.violations.length} violation(s)${counts ? ` (${counts})` : ''}${summary.repaired ? `, ${summary.repaired} repaired` : ''}:`,
+    ...lines,
+  ].join('\n');
 }

@@ -59,7 +59,12 @@ export async function runDemo(
 
   const importBar = bars.bar('importing history', o.customers);
   const imported = await importCustomers(
-    { customers: rt.stores.customers, orders: rt.stores.orders, currency: rt.config.currency, policy: rt.config.policy },
+    {
+      customers: rt.stores.customers,
+      orders: rt.stores.orders,
+      currency: rt.config.currency,
+      policy: rt.config.policy,
+    },
     {
       profiles: base.profiles,
       orders: history,

@@ -5,7 +5,7 @@ import { eraseCustomer, exportCustomer } from '../shared/jobs/privacy.ts';
 import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
-import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
+import { printCheck, runCheck, runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { runDemo } from './demo.ts';
 import { erasureKeyFor } from './erasure-key.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
@@ -286,6 +286,26 @@ program
           ? `Erased customer ${customerId}: ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted; anonymous tombstone ${summary.tombstoneId} keeps aggregates and the keyed address hash (suppressed).`
           : `No customer ${customerId}; ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted.`,
       );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('check')
+  .description(
+    'verify the data invariants (order totals, consent after erasure, classification, future instants) and index consistency; exit 1 on any violation',
+  )
+  .option('--repair', 'fix what can be derived from stored orders and erasures (conditional writes)')
+  .action(async (o) => {
+    const g = globals();
+    const rt = await openRuntime(g);
+    try {
+      // Read-only unless --repair; without the deployed secret in AWS, erasure checks (I3) are skipped.
+      const erasureKey = g.aws && !process.env.CLIENTELE_UNSUBSCRIBE_SECRET ? undefined : await erasureKeyFor(g);
+      const summary = await runCheck(rt, { repair: Boolean(o.repair), erasureKey }, bars());
+      emit(summary, printCheck(summary));
+      if (summary.violations.some((v) => !v.repaired)) process.exitCode = 1;
     } finally {
       await rt.close();
     }

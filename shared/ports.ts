@@ -92,8 +92,10 @@ export interface OrderRepository {
   putMany(orders: readonly Order[]): Promise<void>;
   /** Strongly consistent batched reads; the orders that exist among the keys. */
   getMany(keys: readonly { customerId: string; orderId: string }[]): Promise<Order[]>;
-  /** Every order of one customer. */
+  /** Every order of one customer (strongly consistent). */
   listForCustomer(customerId: string): Promise<Order[]>;
+  /** Every order, page by page (`clientele check`). */
+  scanAll(): AsyncIterable<Page<Order>>;
   deleteMany(keys: readonly { customerId: string; orderId: string }[]): Promise<void>;
 }
 

@@ -12,8 +12,15 @@ export type Currency = z.infer<typeof CurrencySchema>;
 /** Integer amount in the currency's minor unit (cents for USD, yen for JPY). */
 export const MinorUnitsSchema = z.number().int('must be an integer number of minor units').safe();
 
+// Building an Intl formatter costs ~50 µs and parsing calls this per row: a base has few currencies.
+const digitsCache = new Map<string, number>();
 export function minorDigits(currency: Currency): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsCache.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsCache.set(currency, digits);
+  }
+  return digits;
 }
 
 /**

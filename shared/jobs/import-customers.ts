@@ -66,6 +66,15 @@ export interface ImportSummary {
 
 const MAX_CONFLICT_RETRIES = 8;
 
+interface Write {
+  id: string;
+  customer: Customer;
+  /** the version read (null: absent) */
+  expected: number | null;
+  orders: Order[];
+  erasures: readonly ErasureEntry[];
+}
+
 /**
  * Primary course, per chunk of customers:
  *  1. read the stored customers, then the stored orders of those that exist (strongly consistent);
@@ -141,8 +150,8 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     throw new Error(`gave up after ${MAX_CONFLICT_RETRIES} concurrent-write conflicts`);
   };
 
-  for (let start = 0; start < ids.length; start += chunkSize) {
-    const chunk = ids.slice(start, start + chunkSize);
+  /** Steps 1–2 for one chunk: what to store and write (reads only). */
+  const prepare = async (chunk: readonly string[]) => {
     const stored = await deps.customers.getMany(chunk);
     // Read after the customers: an order absent now is counted by no version read above (orders are stored before
     // any customer write that counts them). Only existing customers can have stored orders.
@@ -152,8 +161,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
       deps,
       chunk.map((id) => profiles.get(id)).filter((p) => p !== undefined),
     );
-
-    const writes: { id: string; customer: Customer; expected: number | null; orders: Order[] }[] = [];
+    const writes: Write[] = [];
     for (const id of chunk) {
       const existing = stored.get(id);
       if (existing?.recentEventIds.includes(batchId)) {
@@ -171,12 +179,11 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         const candidate: Order = { ...order, applied: true };
         const previous = known.get(`${id}\u0000${order.orderId}`);
         if (previous || seen.has(order.orderId)) {
-          const same = previous ? sameOrderFacts(previous, candidate) : true;
-          if (same) summary.duplicateOrders += 1;
+          if (!previous || sameOrderFacts(previous, candidate)) summary.duplicateOrders += 1;
           else {
             summary.conflictingOrders += 1;
             reject(
-              `orderId: ${order.orderId} is already recorded with other facts (placedAt ${previous?.placedAt}, amountMinor ${previous?.amountMinor} ${previous?.currency})`,
+              `orderId: ${order.orderId} is already recorded with other facts (placedAt ${previous.placedAt}, amountMinor ${previous.amountMinor} ${previous.currency})`,
             );
           }
           continue;
@@ -184,21 +191,31 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         seen.add(order.orderId);
         fresh.push(candidate);
       }
-      const checked = merged(existing ?? newCustomer(id, deps.currency), id, erased.get(id) ?? [], fresh);
+      const erasures = erased.get(id) ?? [];
+      const checked = merged(existing ?? newCustomer(id, deps.currency), id, erasures, fresh);
       if (!checked.success) {
         // Its orders are not stored either, so a corrected re-import counts them (they are not "duplicates").
         summary.rejected.push({ customerId: id, error: describeIssues(checked.error) });
         continue;
       }
-      writes.push({ id, customer: checked.data, expected: existing ? existing.version : null, orders: fresh });
+      writes.push({
+        id,
+        customer: checked.data,
+        expected: existing ? existing.version : null,
+        orders: fresh,
+        erasures,
+      });
     }
+    return writes;
+  };
 
+  /** Step 3 for one chunk. */
+  const write = async (writes: readonly Write[]) => {
     await deps.orders.putMany(writes.flatMap((w) => w.orders));
-    await runConcurrently(writes, input.concurrency ?? 16, async (w) => {
+    await runConcurrently(writes, input.concurrency ?? 32, async (w) => {
       try {
         let outcome: 'created' | 'updated' | 'skipped' = w.expected === null ? 'created' : 'updated';
-        if (!(await deps.customers.saveIfVersion(w.customer, w.expected)))
-          outcome = await retry(w.id, erased.get(w.id) ?? []);
+        if (!(await deps.customers.saveIfVersion(w.customer, w.expected))) outcome = await retry(w.id, w.erasures);
         if (outcome === 'skipped') summary.alreadyImported += 1;
         else {
           summary.ordersApplied += w.orders.length;
@@ -209,7 +226,20 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         summary.rejected.push({ customerId: w.id, error: error instanceof Error ? error.message : String(error) });
       }
     });
-    input.onProgress?.(Math.min(start + chunkSize, ids.length), ids.length);
+  };
+
+  // Chunks are disjoint sets of customers, so the next chunk is read while this one is written: the database and
+  // this process work at the same time. Each customer write is still conditional on its own read.
+  const chunks: string[][] = [];
+  for (let start = 0; start < ids.length; start += chunkSize) chunks.push(ids.slice(start, start + chunkSize));
+  let next = chunks[0] ? prepare(chunks[0]) : undefined;
+  let done = 0;
+  for (let i = 0; i < chunks.length && next; i++) {
+    const writes = await next;
+    next = chunks[i + 1] ? prepare(chunks[i + 1] as string[]) : undefined;
+    await write(writes);
+    done += chunks[i]?.length ?? 0;
+    input.onProgress?.(done, ids.length);
   }
   return summary;
 }

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
 import { type Order, OrderSchema } from '../../domain/events.ts';
 import type { OrderRepository } from '../../ports.ts';
@@ -59,6 +65,22 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
         }
       }
       return orders;
+    },
+    async *scanAll() {
+      for await (const result of paginateScan({ client }, { TableName: table })) {
+        const items: Order[] = [];
+        const invalid: { key: string; error: string }[] = [];
+        for (const raw of result.Items ?? []) {
+          const parsed = OrderSchema.safeParse(raw);
+          if (parsed.success) items.push(parsed.data);
+          else
+            invalid.push({
+              key: `order ${String(raw.customerId)}/${String(raw.orderId)}`,
+              error: describeIssues(parsed.error),
+            });
+        }
+        yield { items, invalid };
+      }
     },
     async deleteMany(keys) {
       await batchWrite(

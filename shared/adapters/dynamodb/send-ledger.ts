@@ -40,16 +40,27 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
   const parseAll = (items: Record<string, unknown>[] | undefined) => {
     const entries: LedgerEntry[] = [];
     const invalid: InvalidItem[] = [];
+    const inconsistent: InvalidItem[] = [];
     for (const raw of items ?? []) {
       const parsed = LedgerEntrySchema.safeParse(raw);
-      if (parsed.success) entries.push(parsed.data);
-      else
+      if (parsed.success) {
+        entries.push(parsed.data);
+        // The pending-claims index must list exactly the claims whose SES outcome is unknown.
+        const expected = parsed.data.status === 'claimed' ? pendingShardOf(parsed.data.customerId) : undefined;
+        if (raw.pendingShard !== expected)
+          inconsistent.push({
+            key: `ledger ${parsed.data.customerId}/${parsed.data.key}`,
+            error: expected
+              ? 'claimed but missing from the pending-claims index'
+              : `${parsed.data.status} but still in the pending-claims index`,
+          });
+      } else
         invalid.push({
           key: `ledger ${String(raw.customerId)}/${String(raw.key)}`,
           error: describeIssues(parsed.error),
         });
     }
-    return { items: entries, invalid };
+    return inconsistent.length ? { items: entries, invalid, inconsistent } : { items: entries, invalid };
   };
   return {
     async claim(entry) {
