@@ -36,7 +36,8 @@ export interface CustomerRepository {
   saveIfVersion(customer: Customer, expectedVersion: number | null): Promise<boolean>;
   /**
    * Reserves the customer's marketing-email slot: sets lastMarketingEmailAt = at (and bumps the version) only if the
-   * previous one is absent or not after `notAfter`. Atomic, so two campaigns cannot both pass the frequency cap.
+   * previous one is absent or not after `notAfter`, and only while the customer still has marketing consent and no
+   * suppression. Atomic, so two campaigns cannot both pass the frequency cap and a withdrawal always wins.
    */
   reserveMarketingSlot(customerId: string, at: string, notAfter: string): Promise<boolean>;
   /**

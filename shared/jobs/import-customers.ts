@@ -72,7 +72,11 @@ interface Write {
   /** the version read (null: absent) */
   expected: number | null;
   orders: Order[];
-  erasures: readonly ErasureEntry[];
+  /**
+   * Some of its orders were stored already. Stored is not counted: another writer may have stored them and not
+   * yet written the customer. So its aggregates are recomputed from all its stored orders instead of added to.
+   */
+  recompute: boolean;
 }
 
 /**
@@ -134,11 +138,17 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     return CustomerSchema.safeParse(customer);
   };
 
-  /** A customer that changed since it was read: re-read, re-merge, recompute from every stored order. */
-  const retry = async (id: string, erasures: readonly ErasureEntry[]): Promise<'created' | 'updated' | 'skipped'> => {
+  /**
+   * A customer that changed since it was read, or some of whose orders were stored before: re-read, re-merge,
+   * recompute from every stored order (ours are stored already), write conditionally.
+   */
+  const recompute = async (id: string, conflict: boolean): Promise<'created' | 'updated' | 'skipped'> => {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      summary.conflicts += 1;
+      if (conflict || attempt > 0) summary.conflicts += 1;
       const stored = await deps.customers.get(id);
+      // Looked up again: an erasure may have happened since the chunk was read.
+      const profile = profiles.get(id);
+      const erasures = (await erasuresOf(deps, profile ? [profile] : [])).get(id) ?? [];
       if (stored?.recentEventIds.includes(batchId)) return 'skipped';
       const base = stored ?? newCustomer(id, deps.currency);
       const orders = await deps.orders.listForCustomer(id);
@@ -163,6 +173,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     );
     const writes: Write[] = [];
     for (const id of chunk) {
+      let storedBefore = false;
       const existing = stored.get(id);
       if (existing?.recentEventIds.includes(batchId)) {
         summary.alreadyImported += 1;
@@ -178,6 +189,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         }
         const candidate: Order = { ...order, applied: true };
         const previous = known.get(`${id}\u0000${order.orderId}`);
+        if (previous) storedBefore = true;
         if (previous || seen.has(order.orderId)) {
           if (!previous || sameOrderFacts(previous, candidate)) summary.duplicateOrders += 1;
           else {
@@ -191,8 +203,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         seen.add(order.orderId);
         fresh.push(candidate);
       }
-      const erasures = erased.get(id) ?? [];
-      const checked = merged(existing ?? newCustomer(id, deps.currency), id, erasures, fresh);
+      const checked = merged(existing ?? newCustomer(id, deps.currency), id, erased.get(id) ?? [], fresh);
       if (!checked.success) {
         // Its orders are not stored either, so a corrected re-import counts them (they are not "duplicates").
         summary.rejected.push({ customerId: id, error: describeIssues(checked.error) });
@@ -203,7 +214,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         customer: checked.data,
         expected: existing ? existing.version : null,
         orders: fresh,
-        erasures,
+        recompute: storedBefore,
       });
     }
     return writes;
@@ -215,7 +226,8 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     await runConcurrently(writes, input.concurrency ?? 32, async (w) => {
       try {
         let outcome: 'created' | 'updated' | 'skipped' = w.expected === null ? 'created' : 'updated';
-        if (!(await deps.customers.saveIfVersion(w.customer, w.expected))) outcome = await retry(w.id, w.erasures);
+        if (w.recompute) outcome = await recompute(w.id, false);
+        else if (!(await deps.customers.saveIfVersion(w.customer, w.expected))) outcome = await recompute(w.id, true);
         if (outcome === 'skipped') summary.alreadyImported += 1;
         else {
           summary.ordersApplied += w.orders.length;

@@ -1,4 +1,4 @@
-import type { Customer } from '../domain/customer.ts';
+import { type Customer, hasMarketingConsent } from '../domain/customer.ts';
 import { isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
 import { addDays } from '../domain/time.ts';
 import {
@@ -114,17 +114,22 @@ export async function sendWinbackTask(
     runId: task.runId,
   };
   if (!(await deps.ledger.claim(entry))) return { ...result, outcome: 'alreadyClaimed' };
-  if (sending.frequencyCapDays > 0) {
-    const reserved = await deps.customers.reserveMarketingSlot(
-      customer.customerId,
-      now,
-      addDays(now, -sending.frequencyCapDays),
-    );
-    if (!reserved) {
-      await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: 'frequency cap' });
-      await reschedule(capEnds(customer, now, sending));
-      return { ...result, outcome: 'capped' };
+  // The slot is reserved on the customer with a condition that consent still stands and nothing suppresses the
+  // address (I2): an unsubscribe or complaint that landed after the read above stops the send here.
+  const reserved = await deps.customers.reserveMarketingSlot(
+    customer.customerId,
+    now,
+    addDays(now, -Math.max(0, sending.frequencyCapDays)),
+  );
+  if (!reserved) {
+    const fresh = await deps.customers.get(customer.customerId);
+    if (!fresh || !hasMarketingConsent(fresh) || fresh.suppression) {
+      await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: 'consent withdrawn' });
+      return { ...result, skip: 'no-consent' };
     }
+    await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: 'frequency cap' });
+    await reschedule(capEnds(customer, now, sending));
+    return { ...result, outcome: 'capped' };
   }
   // The step counts as taken from here on (sent, failed for good, or claimed with an unknown outcome).
   const afterStep = () => nextWinbackDueAt(customer, new Map([...taken, [next.step.id, task.runAsOf]]), now, config);

@@ -126,10 +126,11 @@ export function dynamoCustomers(
             TableName: table,
             Key: { customerId },
             UpdateExpression: 'SET lastMarketingEmailAt = :at, #v = #v + :one',
+            // Consent and suppression are part of the condition: a withdrawal after the sender's read wins (I2).
             ConditionExpression:
-              'attribute_exists(customerId) AND (attribute_not_exists(lastMarketingEmailAt) OR lastMarketingEmailAt <= :cutoff)',
+              'attribute_exists(customerId) AND consent.marketing = :yes AND attribute_not_exists(suppression) AND (attribute_not_exists(lastMarketingEmailAt) OR lastMarketingEmailAt <= :cutoff)',
             ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':at': at, ':cutoff': notAfter, ':one': 1 },
+            ExpressionAttributeValues: { ':at': at, ':cutoff': notAfter, ':one': 1, ':yes': true },
           }),
         );
         return true;
