@@ -1,12 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { erasureKeyFrom } from '../shared/domain/erasure.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { storesFromEnv } from './adapters.ts';
-import { EngineConfigEnv, parseEnv } from './env.ts';
+import { EngineConfigEnv, parseEnv, UnsubscribeEnv } from './env.ts';
 import { logger, metrics } from './powertools.ts';
+import { unsubscribeSecret } from './secrets.ts';
 
 const { ENGINE_CONFIG: config } = parseEnv(EngineConfigEnv);
+const { UNSUBSCRIBE_SECRET_ARN: secretArn } = parseEnv(UnsubscribeEnv.pick({ UNSUBSCRIBE_SECRET_ARN: true }));
 const stores = storesFromEnv(config.indexShards);
 
 /** The EventBridge envelope; the customer event itself is `detail` and is validated by the job. */
@@ -23,6 +26,7 @@ export const handler = async (event: unknown, context: Context) => {
       policy: config.policy,
       currency: config.currency,
       now: new Date().toISOString(),
+      erasures: { registry: stores.erasures, key: async () => erasureKeyFrom(await unsubscribeSecret(secretArn)) },
     },
     events,
   );

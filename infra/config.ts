@@ -150,6 +150,12 @@ export const DeploymentConfigInputSchema = z.strictObject({
    */
   fullPassConcurrency: z.number().int().min(1).max(1000).default(16),
   /**
+   * Reserved concurrency of the public unsubscribe function: a flood of requests to the public URL can use at most
+   * this many executions, never the account's concurrency the senders need (each request takes ~50 ms).
+   * @default 10
+   */
+  unsubscribeConcurrency: z.number().int().min(1).max(1000).default(10),
+  /**
    * Production safety: deletion protection and RemovalPolicy.RETAIN on tables, bucket, secret and logs.
    * @default stageName === 'prod'
    */

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   baseEnvironment,
@@ -8,8 +9,6 @@ import {
   type JobCommonProps,
   JobDeadLetterQueue,
   type MonitoredJob,
-  TABLE_READ_ACTIONS,
-  TABLE_WRITE_ACTIONS,
 } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
@@ -21,11 +20,14 @@ export interface RecordActivityJobProps extends JobCommonProps {
   readonly eventBus: events.IEventBus;
   /** `source` of the customer events. */
   readonly eventSource: string;
+  /** The deployment secret the erasure key derives from (consent older than an erasure is dropped). */
+  readonly unsubscribeSecret: secretsmanager.ISecret;
 }
 
 /**
  * record-activity: applies customer events (sign-ups, orders, consent changes) from the clientele bus.
- * Grants: customers and orders read/write.
+ * Grants, exactly what the conditional-write protocol uses: customers GetItem/PutItem; orders GetItem/PutItem and
+ * Query (a recompute from stored orders); the erasure registry (snapshots) BatchGetItem; the secret, read.
  */
 export class RecordActivityJob extends Construct implements MonitoredJob {
   readonly job: JobFunction;
@@ -40,14 +42,16 @@ export class RecordActivityJob extends Construct implements MonitoredJob {
       jobName: 'record-activity',
       stageName: props.stageName,
       description: 'Applies customer events from the clientele bus',
-      environment: baseEnvironment(props),
+      environment: { ...baseEnvironment(props), UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       timeout: Duration.seconds(30),
       onFailure: this.deadLetterQueue,
     });
-    grantTable(this.job.role, props.tables.customers, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
-    grantTable(this.job.role, props.tables.orders, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
+    grantTable(this.job.role, props.tables.customers, ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    grantTable(this.job.role, props.tables.orders, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    grantTable(this.job.role, props.tables.snapshots, ['dynamodb:BatchGetItem']);
+    props.unsubscribeSecret.grantRead(this.job.role);
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'clientele customer events to record-activity',

@@ -68,6 +68,7 @@ export class ClienteleJobsStack extends Stack {
     this.unsubscribe = new UnsubscribeEndpoint(this, 'Unsubscribe', {
       ...common,
       unsubscribeSecret: data.unsubscribeSecret,
+      reservedConcurrency: config.unsubscribeConcurrency,
     });
     this.fullPass = new FullPassJob(this, 'FullPass', {
       ...scheduled,
@@ -107,6 +108,7 @@ export class ClienteleJobsStack extends Stack {
       ...common,
       eventBus: this.eventBus,
       eventSource: config.eventSource,
+      unsubscribeSecret: data.unsubscribeSecret,
     });
     this.sesFeedback = new SesFeedbackJob(this, 'SesFeedback', { ...common, configurationSetName });
 

@@ -24,8 +24,11 @@ export interface RecordActivityDeps {
   currency: string;
   /** Processing time: the stage is evaluated now, never at an old event's time. */
   now: string;
-  /** the erasure registry and key: a consent grant older than an erasure of the id or address is dropped (I3) */
-  erasures?: { registry: ErasureRegistry; key: string };
+  /**
+   * the erasure registry and key: a consent grant older than an erasure of the id or address is dropped (I3). The
+   * key may be fetched lazily (a Lambda reads it from Secrets Manager only for events that grant consent).
+   */
+  erasures?: { registry: ErasureRegistry; key: string | (() => Promise<string>) };
 }
 
 export interface RecordActivitySummary {
@@ -194,8 +197,9 @@ async function applyToCustomerChecked(
 ): Promise<Customer> {
   const next = applyToCustomer(customer, event, deps.now);
   if (!deps.erasures || next.consent === customer.consent || !next.consent?.marketing) return next;
+  const { key } = deps.erasures;
   const erasures = await deps.erasures.registry.find(
-    erasureLookups(deps.erasures.key, next.customerId, next.email ?? customer.email),
+    erasureLookups(typeof key === 'string' ? key : await key(), next.customerId, next.email ?? customer.email),
   );
   const consent = consentAfterErasure(next.consent, erasures);
   if (consent === next.consent) return next;

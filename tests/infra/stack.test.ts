@@ -452,8 +452,13 @@ describe('functions', () => {
       expect(actionsOf(send[0] as Statement)).toEqual(['ses:SendEmail']);
     });
 
-    it('record-activity: customers and orders read/write', () => {
-      expect(access('record-activity')).toEqual({ customers: READ_WRITE, orders: READ_WRITE });
+    it('record-activity: customers Get/Put, orders Get/Put/Query, the erasure registry, the secret', () => {
+      expect(access('record-activity')).toEqual({
+        customers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        orders: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        snapshots: ['dynamodb:BatchGetItem'],
+        secret: SECRET_READ,
+      });
     });
 
     it('ses-feedback: customers and ledger read/write, no sending', () => {

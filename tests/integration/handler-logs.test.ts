@@ -3,7 +3,9 @@
  * service-specific endpoint variables AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2), with everything they
  * write to stdout, stderr and the console captured: the logs must never carry an email address or a name.
  */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
 import { addDays } from '../../shared/domain/time.ts';
@@ -72,6 +74,10 @@ function startCapture(): void {
     restores.push(() => spy.mockRestore());
   }
 }
+
+// There is no local Secrets Manager: the deployment secret (unsubscribe links, erasure key) is served by a stub.
+const secrets = mockClient(SecretsManagerClient);
+secrets.on(GetSecretValueCommand).resolves({ SecretString: 'handler-logs deployment secret, 32+ characters' });
 
 beforeAll(async () => {
   aws = await startLocalAws();
