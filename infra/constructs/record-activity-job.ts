@@ -3,13 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  baseEnvironment,
-  grantTable,
-  type JobCommonProps,
-  JobDeadLetterQueue,
-  type MonitoredJob,
-} from './common.ts';
+import { baseEnvironment, grantTable, type JobCommonProps, JobDeadLetterQueue, type MonitoredJob } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
 /** The customer events record-activity understands (shared/domain/events.ts). */

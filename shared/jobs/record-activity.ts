@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { runConcurrently } from '../concurrency.ts';
 import { describeIssues, futureInstantError } from '../domain/common.ts';
 import {
@@ -138,11 +139,13 @@ class OrderConflict extends Error {}
  * stored orders (a strongly consistent Query), which is exact whatever happened in between.
  */
 async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promise<Outcome> {
-  const marker = event.type === 'order.placed' ? `order:${event.orderId}` : event.eventId;
+  const marker = event.type === 'order.placed' ? orderMarker(event) : event.eventId;
   let recompute = false;
   let stored = await deps.customers.get(event.customerId);
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     if (stored?.recentEventIds.includes(marker)) return 'duplicate';
+    if (event.type === 'order.placed' && stored && countedWithOtherFacts(stored, event))
+      throw new OrderConflict(`orderId: ${event.orderId} is already recorded with other facts`);
     if (event.type === 'order.placed' && attempt === 0 && !(await storeOrder(deps, event))) recompute = true;
     let next: Customer;
     const base = stored ?? newCustomer(event.customerId, deps.currency);
@@ -165,6 +168,24 @@ async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promi
     stored = await deps.customers.get(event.customerId);
   }
   throw new Error(`customer ${event.customerId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent-write conflicts`);
+}
+
+/**
+ * The ring marker of a counted order: its id and a short digest of its facts, so a redelivery is recognised with
+ * no read of the order, and the same id with another amount, time or currency is a conflict, not a duplicate.
+ */
+function orderMarker(event: OrderPlaced): string {
+  const facts = createHash('sha256')
+    .update(`${event.occurredAt}|${event.amountMinor}|${event.currency}`)
+    .digest('hex')
+    .slice(0, 8);
+  return `order:${event.orderId}|${facts}`;
+}
+
+/** The ring shows this order id counted with other facts (or, for a marker without a digest, it may have been). */
+function countedWithOtherFacts(customer: Customer, event: OrderPlaced): boolean {
+  const prefix = `order:${event.orderId}|`;
+  return customer.recentEventIds.some((id) => id.startsWith(prefix));
 }
 
 /** Stores the order; false if it was stored already with the same facts; OrderConflict if with other facts. */
