@@ -3,7 +3,10 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startDynalite } from '../../cli/local-servers.ts';
+import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -161,6 +164,51 @@ describe('the clientele CLI', () => {
     await expect(readFile(join(dataDir, 'lock'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 
+  it('check reports a violation with its key and exits 1, --repair fixes it, then exits 0', {
+    timeout: 90_000,
+  }, async () => {
+    const db = await startDynalite();
+    try {
+      const endpoint = ['--dynamodb-endpoint', db.endpoint, '--table-prefix', 'chk'];
+      const orders = join(dir, 'check-orders.csv');
+      await writeFile(
+        orders,
+        'order_id,customer_id,placed_at,amount,currency\no1,k1,2026-01-05,10.00,USD\no2,k1,2026-02-05,2.50,USD\n',
+      );
+      const dataDir = join(dir, 'check-db');
+      expect((await clienteleInDir(dataDir, ...endpoint, 'import', '--orders', orders)).code).toBe(0);
+      const clean = await clienteleInDir(dataDir, ...endpoint, '--json', 'check');
+      expect(clean.code).toBe(0);
+      expect(JSON.parse(clean.stdout)).toMatchObject({ customers: 1, orders: 2, violations: [] });
+      // An order written behind the engine's back: k1's totals no longer match its stored orders (I1).
+      const client = documentClient({ endpoint: db.endpoint });
+      await client.send(
+        new PutCommand({
+          TableName: 'chk-orders',
+          Item: {
+            customerId: 'k1',
+            orderId: 'o3',
+            placedAt: '2026-03-01T00:00:00.000Z',
+            amountMinor: 99,
+            currency: 'USD',
+          },
+        }),
+      );
+      client.destroy();
+      const broken = await clienteleInDir(dataDir, ...endpoint, 'check');
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toMatch(/I1\s+customer k1: orderCount 2, orders stored 3/);
+      const repaired = await clienteleInDir(dataDir, ...endpoint, 'check', '--repair');
+      expect(repaired.code).toBe(0);
+      expect(repaired.stdout).toContain('[repaired]');
+      const after = await clienteleInDir(dataDir, ...endpoint, '--json', 'check');
+      expect(after.code).toBe(0);
+      expect(JSON.parse(after.stdout).violations).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('explains every command and option in --help', async () => {
     const help = await clientele('--help');
     for (const word of [
@@ -169,6 +217,7 @@ describe('the clientele CLI', () => {
       'flag',
       'cohorts',
       'winback',
+      'check',
       '--dynamodb-endpoint',
       '--ses-endpoint',
       '--json',
