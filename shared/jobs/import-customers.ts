@@ -142,20 +142,23 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
    * A customer that changed since it was read, or some of whose orders were stored before: re-read, re-merge,
    * recompute from every stored order (ours are stored already), write conditionally.
    */
-  const recompute = async (id: string, conflict: boolean): Promise<'created' | 'updated' | 'skipped'> => {
+  type Outcome = { outcome: 'created' | 'updated' | 'skipped'; counted: number };
+  const recompute = async (id: string, conflict: boolean): Promise<Outcome> => {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       if (conflict || attempt > 0) summary.conflicts += 1;
       const stored = await deps.customers.get(id);
       // Looked up again: an erasure may have happened since the chunk was read.
       const profile = profiles.get(id);
       const erasures = (await erasuresOf(deps, profile ? [profile] : [])).get(id) ?? [];
-      if (stored?.recentEventIds.includes(batchId)) return 'skipped';
+      if (stored?.recentEventIds.includes(batchId)) return { outcome: 'skipped', counted: 0 };
       const base = stored ?? newCustomer(id, deps.currency);
       const orders = await deps.orders.listForCustomer(id);
       const checked = merged(withAggregatesOf(base, orders), id, erasures, []);
       if (!checked.success) throw new Error(describeIssues(checked.error));
+      // What this write really added (another writer may have counted some of these orders already).
+      const counted = checked.data.orderCount - (stored?.orderCount ?? 0);
       if (await deps.customers.saveIfVersion(checked.data, stored ? stored.version : null))
-        return stored ? 'updated' : 'created';
+        return { outcome: stored ? 'updated' : 'created', counted };
     }
     throw new Error(`gave up after ${MAX_CONFLICT_RETRIES} concurrent-write conflicts`);
   };
@@ -225,12 +228,13 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     await deps.orders.putMany(writes.flatMap((w) => w.orders));
     await runConcurrently(writes, input.concurrency ?? 32, async (w) => {
       try {
-        let outcome: 'created' | 'updated' | 'skipped' = w.expected === null ? 'created' : 'updated';
-        if (w.recompute) outcome = await recompute(w.id, false);
-        else if (!(await deps.customers.saveIfVersion(w.customer, w.expected))) outcome = await recompute(w.id, true);
+        let result: Outcome = { outcome: w.expected === null ? 'created' : 'updated', counted: w.orders.length };
+        if (w.recompute) result = await recompute(w.id, false);
+        else if (!(await deps.customers.saveIfVersion(w.customer, w.expected))) result = await recompute(w.id, true);
+        const { outcome } = result;
         if (outcome === 'skipped') summary.alreadyImported += 1;
         else {
-          summary.ordersApplied += w.orders.length;
+          summary.ordersApplied += result.counted;
           if (outcome === 'created') summary.createdCustomers += 1;
           else summary.updatedCustomers += 1;
         }
