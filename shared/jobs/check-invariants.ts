@@ -9,10 +9,11 @@ import {
   reclassify,
   withAggregatesOf,
 } from '../domain/customer.ts';
-import { type ErasureEntry, erasedIdHash, erasureLookups } from '../domain/erasure.ts';
+import { type ErasureEntry, erasedIdHash } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
 import { type LifecyclePolicy, nextCheckAt } from '../domain/lifecycle.ts';
 import type { CustomerRepository, ErasureRegistry, InvalidItem, OrderRepository, SendLedger } from '../ports.ts';
+import { erasuresByCustomer } from './erasure-lookup.ts';
 
 /**
  * `clientele check`: verifies the data invariants the README states and the consistency of the sparse indexes, on
@@ -165,17 +166,9 @@ function erasedAfterConsent(customer: Customer, erasures: readonly ErasureEntry[
 }
 
 async function erasuresFor(deps: CheckDeps, customers: readonly Customer[]): Promise<Map<string, ErasureEntry[]>> {
-  const byCustomer = new Map<string, ErasureEntry[]>();
-  if (!deps.erasures) return byCustomer;
-  const { key, registry } = deps.erasures;
+  if (!deps.erasures) return new Map();
   const consenting = customers.filter((c) => c.consent?.marketing && !isTombstone(c));
-  const lookups = consenting.map((c) => [c.customerId, erasureLookups(key, c.customerId, c.email)] as const);
-  const found = new Map((await registry.find(lookups.flatMap(([, h]) => h))).map((e) => [e.hash, e]));
-  for (const [id, hashes] of lookups) {
-    const entries = hashes.map((h) => found.get(h)).filter((e) => e !== undefined);
-    if (entries.length) byCustomer.set(id, entries);
-  }
-  return byCustomer;
+  return erasuresByCustomer(deps.erasures, consenting);
 }
 
 /**

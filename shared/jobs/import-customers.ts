@@ -12,11 +12,12 @@ import {
   withAggregatesOf,
   withWinbackReview,
 } from '../domain/customer.ts';
-import { consentAfterErasure, type ErasureEntry, erasureLookups } from '../domain/erasure.ts';
+import { consentAfterErasure, type ErasureEntry } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
 import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerCsvRow, OrderRecord } from '../import/rows.ts';
 import type { CustomerRepository, ErasureRegistry, OrderRepository, SnapshotStore } from '../ports.ts';
+import { erasuresByCustomer } from './erasure-lookup.ts';
 import { sameOrderFacts } from './record-activity.ts';
 
 export interface ImportDeps {
@@ -291,17 +292,12 @@ async function storedOrders(orders: OrderRepository, candidates: readonly OrderR
 
 /** Erasures of the ids and addresses of profiles that would give marketing consent, by customer id. */
 async function erasuresOf(deps: ImportDeps, profiles: readonly CustomerCsvRow[]): Promise<Map<string, ErasureEntry[]>> {
-  const byCustomer = new Map<string, ErasureEntry[]>();
-  if (!deps.erasures) return byCustomer;
-  const { key, registry } = deps.erasures;
+  if (!deps.erasures) return new Map();
   const granting = profiles.filter((p) => p.marketing_consent === true);
-  const lookups = granting.map((p) => [p.customer_id, erasureLookups(key, p.customer_id, p.email)] as const);
-  const found = new Map((await registry.find(lookups.flatMap(([, h]) => h))).map((e) => [e.hash, e]));
-  for (const [id, hashes] of lookups) {
-    const entries = hashes.map((h) => found.get(h)).filter((e) => e !== undefined);
-    if (entries.length) byCustomer.set(id, entries);
-  }
-  return byCustomer;
+  return erasuresByCustomer(
+    deps.erasures,
+    granting.map((p) => ({ customerId: p.customer_id, email: p.email })),
+  );
 }
 
 /** Identifies the import content, so the same files imported twice are recognised. */

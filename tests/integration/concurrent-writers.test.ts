@@ -5,13 +5,13 @@ import type { Customer } from '../../shared/domain/customer.ts';
 import { erasureKeyFrom } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import type { OrderRecord } from '../../shared/import/rows.ts';
-import { checkInvariants } from '../../shared/jobs/check-invariants.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { handleUnsubscribeRequest } from '../../shared/jobs/unsubscribe.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
 import { signUnsubscribeToken } from '../../shared/unsubscribe/token.ts';
+import { checkEnv } from '../helpers/integrity.ts';
 import { collect, freshEnv, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 /**
@@ -60,16 +60,7 @@ const record = (env: TestEnv, events: unknown[]) =>
   );
 
 async function expectConsistent(env: TestEnv, orders: readonly OrderRecord[]): Promise<Customer[]> {
-  const result = await checkInvariants(
-    {
-      customers: env.stores.customers,
-      orders: env.stores.orders,
-      ledger: env.stores.ledger,
-      policy: config.policy,
-      erasures: { registry: env.stores.erasures, key: KEY },
-    },
-    { now: AS_OF, classifyAt: AS_OF },
-  );
+  const result = await checkEnv(env, KEY, AS_OF);
   expect(result.violations.slice(0, 5), `${result.violations.length} violations`).toEqual([]);
   const customers = await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }));
   const distinct = new Map(orders.map((o) => [`${o.customerId}/${o.orderId}`, o]));

@@ -374,7 +374,7 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
     timeout: 90_000,
   }, async () => {
     const total = await requestsOf('mixed-count', importArgs(), async () => undefined);
-    const points = crashPoints(total, 5);
+    const points = crashPoints(total, 6);
     console.info(`import then record: ${total} requests, crash points ${points.join(' ')}`);
     for (const k of points) {
       const prefix = freshPrefix(`mixed-${k}`);

@@ -4,12 +4,12 @@ import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { erasureKeyFrom, tombstoneIdOf } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { checkInvariants } from '../../shared/jobs/check-invariants.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { eraseCustomer } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
+import { checkEnv } from '../helpers/integrity.ts';
 import { clearEmails, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
@@ -39,17 +39,7 @@ const order = (customerId: string, orderId: string, at: string, amountMinor = 10
   amountMinor,
   currency: 'USD',
 });
-const check = (env: TestEnv, repair = false) =>
-  checkInvariants(
-    {
-      customers: env.stores.customers,
-      orders: env.stores.orders,
-      ledger: env.stores.ledger,
-      policy: config.policy,
-      erasures: { registry: env.stores.erasures, key: KEY },
-    },
-    { now: AS_OF, classifyAt: AS_OF, repair },
-  );
+const check = (env: TestEnv, repair = false) => checkEnv(env, KEY, AS_OF, repair);
 const winback = (env: TestEnv, runId: string) =>
   winbackEmail(
     { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },

@@ -4,7 +4,6 @@ import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { hasMarketingConsent } from '../../shared/domain/customer.ts';
 import { erasureKeyFrom } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { checkInvariants } from '../../shared/jobs/check-invariants.ts';
 import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { eraseCustomer } from '../../shared/jobs/privacy.ts';
@@ -13,6 +12,7 @@ import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
 import { unsubscribeCustomer } from '../../shared/jobs/unsubscribe.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import type { CustomerRepository, EmailSender } from '../../shared/ports.ts';
+import { checkEnv } from '../helpers/integrity.ts';
 import { freshEnv, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
 
 /**
@@ -206,17 +206,7 @@ async function seeded(): Promise<TestEnv> {
   return env;
 }
 
-const check = (env: TestEnv) =>
-  checkInvariants(
-    {
-      customers: env.stores.customers,
-      orders: env.stores.orders,
-      ledger: env.stores.ledger,
-      policy: config.policy,
-      erasures: { registry: env.stores.erasures, key: KEY },
-    },
-    { now: AS_OF, classifyAt: AS_OF },
-  );
+const check = (env: TestEnv) => checkEnv(env, KEY, AS_OF);
 
 const names = Object.keys(WRITERS);
 const pairs = names.flatMap((a) => names.map((b) => [a, b] as const));

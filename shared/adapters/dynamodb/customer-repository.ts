@@ -22,6 +22,17 @@ export interface CustomerRepositoryOptions {
   pageSize?: number;
 }
 
+/** Runs a conditional write: true if it was applied, false if its condition did not hold. */
+async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
 /** Customers in DynamoDB. Items are read back through CustomerSchema, so a corrupt item is reported, not trusted. */
 export function dynamoCustomers(
   client: DynamoDBDocumentClient,
@@ -99,8 +110,8 @@ export function dynamoCustomers(
       return found;
     },
     async saveIfVersion(customer, expectedVersion) {
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new PutCommand({
             TableName: table,
             Item: toItem(customer, (expectedVersion ?? -1) + 1),
@@ -112,16 +123,12 @@ export function dynamoCustomers(
                   ExpressionAttributeValues: { ':v': expectedVersion },
                 }),
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
     async reserveMarketingSlot(customerId, at, notAfter) {
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new UpdateCommand({
             TableName: table,
             Key: { customerId },
@@ -132,12 +139,8 @@ export function dynamoCustomers(
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: { ':at': at, ':cutoff': notAfter, ':one': 1, ':yes': true },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
     async releaseMarketingSlot(customerId, at, previous) {
       try {
@@ -158,8 +161,8 @@ export function dynamoCustomers(
       }
     },
     async deleteIfVersion(customerId, expectedVersion) {
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new DeleteCommand({
             TableName: table,
             Key: { customerId },
@@ -167,12 +170,8 @@ export function dynamoCustomers(
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: { ':v': expectedVersion },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
     async seedMany(customers) {
       await batchWrite(
@@ -239,8 +238,8 @@ export function dynamoCustomers(
     },
     async setWinbackDue(customerId, episodeStart, dueAt, expected) {
       const shardOfId = `wd#${String(shardOf(customerId, options.indexShards)).padStart(2, '0')}`;
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new UpdateCommand({
             TableName: table,
             Key: { customerId },
@@ -261,12 +260,8 @@ export function dynamoCustomers(
               ...(expected?.dueAt ? { ':expected': expected.dueAt } : {}),
             },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
     async *dueForWinback(upTo) {
       for (let shard = 0; shard < options.indexShards; shard++) {
