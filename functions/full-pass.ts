@@ -6,10 +6,10 @@ import { s3ReportSink } from '../shared/adapters/s3/s3-report-sink.ts';
 import { describeIssues } from '../shared/domain/common.ts';
 import { endOfDay } from '../shared/domain/time.ts';
 import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
-import { publishCohorts } from '../shared/jobs/churn-cohorts.ts';
+import { cohortsFullPass, publishCohorts } from '../shared/jobs/churn-cohorts.ts';
+import { flagFullPass } from '../shared/jobs/flag-classifier.ts';
 import { completeFullFlagPass } from '../shared/jobs/flag-dormant.ts';
 import {
-  FullPassJobSchema,
   FullPassRunSchema,
   mergeFullPass,
   planFullPass,
@@ -32,19 +32,23 @@ const { REPORTS_BUCKET, SEGMENT_TIME_BUDGET_SECONDS } = parseEnv(
 const stores = storesFromEnv(config.indexShards);
 const s3 = new S3Client({});
 
+/** The jobs this function runs full passes for, each with its worker (the engine itself knows none). */
+const WORKERS = { flag: flagFullPass(stores, { policy: config.policy }), cohorts: cohortsFullPass(config.currency) };
+const JobSchema = z.enum(['flag', 'cohorts']);
+
 /** The three steps of the full-pass state machine (Step Functions Distributed Map over scan segments). */
 const FullPassEventSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('plan'),
-    job: FullPassJobSchema,
+    job: JobSchema,
     /** set by EventBridge Scheduler */
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     /** a manual run: as of the end of this date, or this instant (the flag job passes its own as-of) */
     asOf: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
     runId: z.string().optional(),
   }),
-  SegmentTaskSchema.safeExtend({ action: z.literal('segment') }),
-  FullPassRunSchema.extend({ action: z.literal('merge') }),
+  SegmentTaskSchema.safeExtend({ action: z.literal('segment'), job: JobSchema }),
+  FullPassRunSchema.extend({ action: z.literal('merge'), job: JobSchema }),
 ]);
 
 export const handler = async (event: unknown, context: Context) => {
@@ -71,23 +75,27 @@ export const handler = async (event: unknown, context: Context) => {
 
   if (step.action === 'segment') {
     const started = Date.now();
-    const result = await runSegment(stores, { policy: config.policy, currency: config.currency }, step, {
+    const options = {
       // Stop well before the Lambda timeout; the state machine loops and the next call resumes from here.
       shouldStop: () =>
         Date.now() - started > SEGMENT_TIME_BUDGET_SECONDS * 1000 || context.getRemainingTimeInMillis() < 120_000,
-    });
+    };
+    const result =
+      step.job === 'flag'
+        ? await runSegment(stores, WORKERS.flag, step, options)
+        : await runSegment(stores, WORKERS.cohorts, step, options);
     logger.info('full-pass segment', { job: step.job, runId: step.runId, ...result, ms: Date.now() - started });
     return result;
   }
 
-  const merged = await mergeFullPass(stores.runs, step);
-  if (merged.flag) {
-    const summary = merged.flag;
+  if (step.job === 'flag') {
+    const merged = await mergeFullPass(stores.runs, WORKERS.flag, step);
+    const { summary, omitted } = merged.state;
     const watermarkMoved = await completeFullFlagPass(stores.snapshots, summary, config.policy);
     metrics.addMetric('CustomersScanned', MetricUnit.Count, summary.scanned);
     metrics.addMetric('CustomersFlagged', MetricUnit.Count, summary.changed);
     metrics.addMetric('FullPasses', MetricUnit.Count, 1);
-    metrics.addMetric('InvalidItems', MetricUnit.Count, summary.invalid.length + merged.omitted);
+    metrics.addMetric('InvalidItems', MetricUnit.Count, summary.invalid.length + omitted);
     metrics.publishStoredMetrics();
     const { invalid, failed, ...counts } = summary;
     logger.info('flag-dormant full pass finished', {
@@ -96,14 +104,15 @@ export const handler = async (event: unknown, context: Context) => {
       invalid: invalid.length,
       failed: failed.length,
       failedIds: failed.slice(0, 50),
-      omitted: merged.omitted,
+      omitted: omitted,
       watermarkMoved,
     });
     if (failed.length > 0) throw new Error(`${failed.length} customers could not be written`);
     return { job: 'flag', runId: step.runId, scanned: summary.scanned, changed: summary.changed, watermarkMoved };
   }
 
-  const { partial, invalid } = merged.cohorts as NonNullable<typeof merged.cohorts>;
+  const merged = await mergeFullPass(stores.runs, WORKERS.cohorts, step);
+  const { partial, invalid, omitted } = merged.state;
   const campaign = await computeCampaignResults(stores, {
     asOf: step.asOf,
     winback: config.winback,
@@ -119,7 +128,7 @@ export const handler = async (event: unknown, context: Context) => {
     },
   );
   metrics.addMetric('CohortsComputed', MetricUnit.Count, report.cohorts.length);
-  metrics.addMetric('InvalidItems', MetricUnit.Count, invalid.length + merged.omitted);
+  metrics.addMetric('InvalidItems', MetricUnit.Count, invalid.length + omitted);
   metrics.publishStoredMetrics();
   const summary = {
     job: 'cohorts',
@@ -128,7 +137,7 @@ export const handler = async (event: unknown, context: Context) => {
     scanned: merged.scanned,
     cohorts: report.cohorts.length,
     customersWithPurchase: report.customersWithPurchase,
-    invalid: invalid.length + merged.omitted,
+    invalid: invalid.length + omitted,
     files,
     campaign: { treated: campaign.overall.treated, holdout: campaign.overall.holdout, uplift: campaign.overall.uplift },
   };

@@ -1,9 +1,45 @@
+import * as z from 'zod';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
-import { type CohortPartial, type CohortReport, finalizeCohorts } from '../domain/cohort.ts';
+import {
+  accumulate,
+  type CohortPartial,
+  CohortPartialSchema,
+  type CohortReport,
+  emptyPartial,
+  finalizeCohorts,
+  mergePartials,
+} from '../domain/cohort.ts';
 import type { CustomerRepository, InvalidItem, ReportSink, SegmentRunStore, SnapshotStore } from '../ports.ts';
 import { cohortReportToCsv } from '../reports/cohort-csv.ts';
 import { cohortReportToHtml } from '../reports/cohort-html.ts';
-import { runFullPass, type ScanProgress } from './full-pass.ts';
+import { capListed, type FullPassWorker, ListedSchema, runFullPass, type ScanProgress } from './full-pass.ts';
+
+const CohortPassStateSchema = z.object({
+  partial: CohortPartialSchema,
+  invalid: z.array(ListedSchema),
+  omitted: z.number().int().nonnegative(),
+});
+/** A cohort full pass's partial result: the additive matrix so far, and the invalid items met. */
+export type CohortPassState = z.infer<typeof CohortPassStateSchema>;
+
+/** The cohort job's full-pass worker: accumulates each page into a partial cohort matrix; reads only. */
+export function cohortsFullPass(currency: string): FullPassWorker<CohortPassState> {
+  return {
+    job: 'cohorts',
+    schema: CohortPassStateSchema,
+    initial: (run) => ({ partial: emptyPartial(run.asOf, currency), invalid: [], omitted: 0 }),
+    async visit(state, page) {
+      for (const customer of page.items) accumulate(state.partial, customer);
+      state.invalid.push(...page.invalid);
+      state.omitted += capListed(state.invalid);
+    },
+    merge: (a, b) => ({
+      partial: mergePartials(a.partial, b.partial),
+      invalid: [...a.invalid, ...b.invalid],
+      omitted: a.omitted + b.omitted,
+    }),
+  };
+}
 
 export interface ChurnCohortsDeps {
   customers: CustomerRepository;
@@ -46,18 +82,17 @@ export interface ChurnCohortsResult {
 export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsInput): Promise<ChurnCohortsResult> {
   const merged = await runFullPass(
     { customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() },
+    cohortsFullPass(input.currency),
     {
-      job: 'cohorts',
       asOf: input.asOf,
       totalSegments: input.segments,
       ...(input.runId ? { runId: input.runId } : {}),
       ...(input.parallelism ? { parallelism: input.parallelism } : {}),
-      settings: { currency: input.currency },
       ...(input.onPage ? { onPage: input.onPage } : {}),
     },
   );
-  const { partial, invalid } = merged.cohorts as { partial: CohortPartial; invalid: InvalidItem[] };
-  return { ...(await publishCohorts(deps, partial, input)), scanned: merged.scanned, invalid, omitted: merged.omitted };
+  const { partial, invalid, omitted } = merged.state;
+  return { ...(await publishCohorts(deps, partial, input)), scanned: merged.scanned, invalid, omitted };
 }
 
 /** Steps 2–3: the merged partial becomes the report, stored and written out (also the state machine's merge). */

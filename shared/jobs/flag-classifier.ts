@@ -3,6 +3,7 @@ import { runConcurrently } from '../concurrency.ts';
 import { type Customer, reclassify } from '../domain/customer.ts';
 import { type LifecyclePolicy, STAGES, type Stage, StageSchema } from '../domain/lifecycle.ts';
 import type { CustomerRepository } from '../ports.ts';
+import { capListed, type FullPassWorker } from './full-pass.ts';
 
 /**
  * Classifying customers page by page and counting what changed: shared by the incremental daily run and the full
@@ -141,4 +142,28 @@ export function flagger(
     });
   };
   return { summary, flagPage };
+}
+
+const FlagPassStateSchema = z.object({ summary: FlagDormantSummarySchema, omitted: count });
+/** A flag full pass's partial result: the summary so far and how many listed items were dropped. */
+export type FlagPassState = z.infer<typeof FlagPassStateSchema>;
+
+/** The flag job's full-pass worker: classifies each page and writes what changed (conditionally). */
+export function flagFullPass(
+  deps: { customers: CustomerRepository },
+  settings: { policy: LifecyclePolicy; writeConcurrency?: number; dryRun?: boolean },
+): FullPassWorker<FlagPassState> {
+  return {
+    job: 'flag',
+    schema: FlagPassStateSchema,
+    initial: (run) => ({ summary: emptyFlagSummary(run.asOf, 'full', settings.dryRun ?? false), omitted: 0 }),
+    async visit(state, page) {
+      const { summary } = state;
+      summary.scanned += page.items.length + page.invalid.length;
+      summary.invalid.push(...page.invalid);
+      await flagger(deps, { ...settings, asOf: summary.asOf }, summary).flagPage(page.items);
+      state.omitted += capListed(summary.invalid) + capListed(summary.failed);
+    },
+    merge: (a, b) => ({ summary: mergeFlagSummaries(a.summary, b.summary), omitted: a.omitted + b.omitted }),
+  };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerRepository, SegmentRunStore, SnapshotStore } from '../ports.ts';
-import { emptyFlagSummary, type FlagDormantSummary, flagger } from './flag-classifier.ts';
+import { emptyFlagSummary, type FlagDormantSummary, flagFullPass, flagger } from './flag-classifier.ts';
 import { runFullPass, type ScanProgress } from './full-pass.ts';
 
 export { type FlagDormantSummary, FlagDormantSummarySchema, mergeFlagSummaries } from './flag-classifier.ts';
@@ -36,23 +36,18 @@ export interface FlagDormantInput extends ScanProgress {
  * Running twice for the same date writes nothing the second time.
  */
 export async function flagDormant(deps: FlagDormantDeps, input: FlagDormantInput): Promise<FlagDormantSummary> {
-  const result = await runFullPass(
-    { customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() },
-    {
-      job: 'flag',
-      asOf: input.asOf,
-      totalSegments: input.segments,
-      ...(input.parallelism ? { parallelism: input.parallelism } : {}),
-      settings: {
-        policy: input.policy,
-        ...(input.writeConcurrency ? { writeConcurrency: input.writeConcurrency } : {}),
-        ...(input.dryRun ? { dryRun: true } : {}),
-      },
-      ...(input.onPage ? { onPage: input.onPage } : {}),
-    },
-  );
-  const summary = result.flag as FlagDormantSummary;
-  return result.omitted > 0 ? { ...summary, omitted: result.omitted } : summary;
+  const worker = flagFullPass(deps, {
+    policy: input.policy,
+    ...(input.writeConcurrency ? { writeConcurrency: input.writeConcurrency } : {}),
+    ...(input.dryRun ? { dryRun: true } : {}),
+  });
+  const { state } = await runFullPass({ customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() }, worker, {
+    asOf: input.asOf,
+    totalSegments: input.segments,
+    ...(input.parallelism ? { parallelism: input.parallelism } : {}),
+    ...(input.onPage ? { onPage: input.onPage } : {}),
+  });
+  return state.omitted > 0 ? { ...state.summary, omitted: state.omitted } : state.summary;
 }
 
 export interface IncrementalFlagDeps extends FlagDormantDeps {

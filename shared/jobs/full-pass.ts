@@ -1,32 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { runConcurrently } from '../concurrency.ts';
-import { accumulate, type CohortPartial, CohortPartialSchema, emptyPartial, mergePartials } from '../domain/cohort.ts';
 import { InstantSchema } from '../domain/common.ts';
-import type { LifecyclePolicy } from '../domain/lifecycle.ts';
-import type { CustomerRepository, InvalidItem, SegmentCheckpoint, SegmentRunStore } from '../ports.ts';
-import {
-  emptyFlagSummary,
-  type FlagDormantSummary,
-  FlagDormantSummarySchema,
-  flagger,
-  mergeFlagSummaries,
-} from './flag-classifier.ts';
+import type { Customer } from '../domain/customer.ts';
+import type { CustomerRepository, Page, SegmentCheckpoint, SegmentRunStore } from '../ports.ts';
 
 /**
- * A full pass reads every customer: the flag job's full re-classification (first run, after an import or a policy
- * change) and the cohort job. It is split into parallel-scan segments; each segment worker checkpoints its scan
- * cursor and partial result, so it can stop before a time limit and resume, and a crashed or redriven run redoes
- * at most one page. The merge sums the partial results (exactly the single-pass result: every figure is a sum).
- * In AWS a Step Functions Distributed Map runs the workers; locally `runFullPass` runs the same functions.
+ * The full-pass engine. A full pass reads every customer (the flag job's full re-classification, the cohort job):
+ * it is split into parallel-scan segments; each segment worker checkpoints its scan cursor and partial result, so it
+ * can stop before a time limit and resume, and a crashed or redriven run redoes at most one page. The merge combines
+ * the partial results (every figure is a sum, so exactly the single-pass result). In AWS a Step Functions Distributed
+ * Map runs the workers; locally `runFullPass` runs the same functions. The engine knows no job: a job plugs in a
+ * `FullPassWorker` (its partial state, how a page folds into it, how two merge).
  */
-const count = z.number().int().nonnegative();
 
-export const FullPassJobSchema = z.enum(['flag', 'cohorts']);
-export type FullPassJob = z.infer<typeof FullPassJobSchema>;
+/** What a job plugs into the engine. `S` is its partial result, checkpointed as JSON after pages. */
+export interface FullPassWorker<S> {
+  /** the job's name: in run ids, task payloads and logs */
+  readonly job: string;
+  /** validates a checkpointed state before it is trusted (a checkpoint is stored data) */
+  readonly schema: z.ZodType<S>;
+  initial(run: FullPassRun): S;
+  /** folds one page of customers (and the items that failed their schema) into the state; may write */
+  visit(state: S, page: Page<Customer>): Promise<void>;
+  merge(a: S, b: S): S;
+}
 
 export const FullPassRunSchema = z.object({
-  job: FullPassJobSchema,
+  job: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a job name: lowercase letters, digits and -'),
   /** names the run's checkpoints: the same id resumes, a new id starts over */
   runId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'letters, digits and _ . : - (at most 80)'),
   asOf: InstantSchema,
@@ -43,17 +44,6 @@ export type SegmentTask = z.infer<typeof SegmentTaskSchema>;
 export interface ScanProgress {
   /** called after every page with the number of items on it */
   onPage?: (items: number) => void;
-}
-
-export interface FullPassSettings {
-  /** flag: the lifecycle policy */
-  policy?: LifecyclePolicy;
-  /** cohorts: the reporting currency */
-  currency?: string;
-  /** flag: concurrent conditional writes per segment */
-  writeConcurrency?: number;
-  /** flag: classify and count, write nothing */
-  dryRun?: boolean;
 }
 
 export interface FullPassDeps {
@@ -89,7 +79,7 @@ export function segmentsFor(approximateCustomers: number, configured: number): n
 
 /** The plan: a run id and the segments to fan out over. */
 export function planFullPass(input: {
-  job: FullPassJob;
+  job: string;
   asOf: string;
   totalSegments: number;
   runId?: string;
@@ -103,67 +93,21 @@ export function planFullPass(input: {
   return { ...run, segments: Array.from({ length: run.totalSegments }, (_, i) => i) };
 }
 
-/** The job-specific part of a segment: how pages are folded into the partial result. */
-interface SegmentWorker {
-  visit(items: Parameters<typeof accumulate>[1][], invalid: InvalidItem[]): Promise<void>;
-  state(): unknown;
-}
-
 /**
  * Invalid items and failed customers listed per segment at most: a checkpoint must stay far below DynamoDB's 400 KB
  * item limit even over a table full of corrupt items; the rest are counted (`omitted`), never lost silently.
  */
 export const MAX_LISTED_PER_SEGMENT = 1_000;
 
-const ListedSchema = z.object({ key: z.string(), error: z.string() });
-const CohortStateSchema = z.object({ partial: CohortPartialSchema, invalid: z.array(ListedSchema), omitted: count });
-const FlagStateSchema = z.object({ summary: FlagDormantSummarySchema, omitted: count });
-
-function workerFor(deps: FullPassDeps, settings: FullPassSettings, task: SegmentTask, saved: unknown): SegmentWorker {
-  const cap = (list: unknown[]) => {
-    const over = Math.max(0, list.length - MAX_LISTED_PER_SEGMENT);
-    list.length -= over;
-    return over;
-  };
-  if (task.job === 'cohorts') {
-    if (!settings.currency) throw new Error('the cohort job needs the reporting currency');
-    const state = saved
-      ? CohortStateSchema.parse(saved)
-      : { partial: emptyPartial(task.asOf, settings.currency), invalid: [] as InvalidItem[], omitted: 0 };
-    return {
-      async visit(items, invalid) {
-        for (const customer of items) accumulate(state.partial, customer);
-        state.invalid.push(...invalid);
-        state.omitted += cap(state.invalid);
-      },
-      state: () => state,
-    };
-  }
-  if (!settings.policy) throw new Error('the flag job needs the lifecycle policy');
-  const state = saved
-    ? FlagStateSchema.parse(saved)
-    : { summary: emptyFlagSummary(task.asOf, 'full', settings.dryRun ?? false), omitted: 0 };
-  const { summary } = state;
-  const run = flagger(
-    deps,
-    {
-      asOf: task.asOf,
-      policy: settings.policy,
-      ...(settings.writeConcurrency ? { writeConcurrency: settings.writeConcurrency } : {}),
-      ...(settings.dryRun ? { dryRun: true } : {}),
-    },
-    summary,
-  );
-  return {
-    async visit(items, invalid) {
-      summary.scanned += items.length + invalid.length;
-      summary.invalid.push(...invalid);
-      await run.flagPage(items);
-      state.omitted += cap(summary.invalid) + cap(summary.failed);
-    },
-    state: () => state,
-  };
+/** Trims a list a worker keeps in its state to MAX_LISTED_PER_SEGMENT; returns how many it dropped (to count). */
+export function capListed(list: unknown[]): number {
+  const over = Math.max(0, list.length - MAX_LISTED_PER_SEGMENT);
+  list.length -= over;
+  return over;
 }
+
+/** The items a checkpoint lists (invalid items, failed customers): key and error. */
+export const ListedSchema = z.object({ key: z.string(), error: z.string() });
 
 /**
  * One segment worker. Primary course:
@@ -173,24 +117,25 @@ function workerFor(deps: FullPassDeps, settings: FullPassSettings, task: Segment
  *  3. checkpoint every few pages, and when `shouldStop` says so, return `done: false` (call again to resume);
  *  4. at the end of the segment, store the final partial result as done.
  */
-export async function runSegment(
+export async function runSegment<S>(
   deps: FullPassDeps,
-  settings: FullPassSettings,
+  worker: FullPassWorker<S>,
   task: SegmentTask,
   options: SegmentOptions = {},
 ): Promise<SegmentResult> {
+  if (task.job !== worker.job) throw new Error(`a ${task.job} segment given to the ${worker.job} worker`);
   const saved = await deps.runs.loadSegment(task.runId, task.segment);
   if (saved?.done) return { segment: task.segment, done: true, scanned: saved.scanned };
-  const worker = workerFor(deps, settings, task, saved?.state);
+  const state = saved ? worker.schema.parse(saved.state) : worker.initial(task);
   let scanned = saved?.scanned ?? 0;
   let pages = 0;
   const checkpoint = (c: Omit<SegmentCheckpoint, 'segment' | 'scanned' | 'state'>) =>
-    deps.runs.saveSegment(task.runId, { segment: task.segment, scanned, state: worker.state(), ...c });
+    deps.runs.saveSegment(task.runId, { segment: task.segment, scanned, state, ...c });
   for await (const page of deps.customers.scan(
     { segment: task.segment, totalSegments: task.totalSegments },
     saved?.cursor,
   )) {
-    await worker.visit(page.items, page.invalid);
+    await worker.visit(state, page);
     scanned += page.items.length + page.invalid.length;
     pages += 1;
     options.onPage?.(page.items.length + page.invalid.length);
@@ -205,20 +150,22 @@ export async function runSegment(
   return { segment: task.segment, done: true, scanned };
 }
 
-export interface MergedFullPass {
+export interface MergedFullPass<S> {
   run: FullPassRun;
   scanned: number;
-  /** invalid items and failed customers counted but not listed (over MAX_LISTED_PER_SEGMENT in a segment) */
-  omitted: number;
-  flag?: FlagDormantSummary;
-  cohorts?: { partial: CohortPartial; invalid: InvalidItem[] };
+  /** the job's merged partial result */
+  state: S;
 }
 
 /**
  * Merges the segments of a run. Every segment must be done: a missing or unfinished one is an error naming it
  * (the state machine then fails and can be redriven; the workers resume from their checkpoints).
  */
-export async function mergeFullPass(runs: SegmentRunStore, run: FullPassRun): Promise<MergedFullPass> {
+export async function mergeFullPass<S>(
+  runs: SegmentRunStore,
+  worker: FullPassWorker<S>,
+  run: FullPassRun,
+): Promise<MergedFullPass<S>> {
   const checkpoints = new Map((await runs.loadSegments(run.runId)).map((c) => [c.segment, c]));
   const missing = Array.from({ length: run.totalSegments }, (_, i) => i).filter((i) => !checkpoints.get(i)?.done);
   if (missing.length > 0) {
@@ -228,21 +175,11 @@ export async function mergeFullPass(runs: SegmentRunStore, run: FullPassRun): Pr
   }
   const done = [...checkpoints.values()].filter((c) => c.segment < run.totalSegments);
   const scanned = done.reduce((n, c) => n + c.scanned, 0);
-  if (run.job === 'flag') {
-    const states = done.map((c) => FlagStateSchema.parse(c.state));
-    const flag = states.map((st) => st.summary).reduce((a, b) => mergeFlagSummaries(a, b));
-    return { run, scanned, omitted: states.reduce((n, st) => n + st.omitted, 0), flag };
-  }
-  const states = done.map((c) => CohortStateSchema.parse(c.state));
-  const first = states[0] as z.infer<typeof CohortStateSchema>;
+  const states = done.map((c) => worker.schema.parse(c.state));
   return {
     run,
     scanned,
-    omitted: states.reduce((n, st) => n + st.omitted, 0),
-    cohorts: {
-      partial: states.slice(1).reduce((a, b) => mergePartials(a, b.partial), first.partial),
-      invalid: states.flatMap((s) => s.invalid),
-    },
+    state: states.slice(1).reduce((a, b) => worker.merge(a, b), states[0] ?? worker.initial(run)),
   };
 }
 
@@ -250,21 +187,20 @@ export async function mergeFullPass(runs: SegmentRunStore, run: FullPassRun): Pr
  * A whole full pass in this process: plan, the segment workers (`parallelism` at a time), merge. The code the
  * Step Functions fan-out runs, so what the tests and the CLI run is what runs in AWS.
  */
-export async function runFullPass(
+export async function runFullPass<S>(
   deps: FullPassDeps,
+  worker: FullPassWorker<S>,
   input: {
-    job: FullPassJob;
     asOf: string;
     totalSegments: number;
     runId?: string;
     parallelism?: number;
-    settings: FullPassSettings;
     onPage?: (items: number) => void;
   },
-): Promise<MergedFullPass> {
-  const plan = planFullPass(input);
+): Promise<MergedFullPass<S>> {
+  const plan = planFullPass({ ...input, job: worker.job });
   await runConcurrently(plan.segments, input.parallelism ?? plan.totalSegments, async (segment) => {
-    await runSegment(deps, input.settings, { ...plan, segment }, input.onPage ? { onPage: input.onPage } : {});
+    await runSegment(deps, worker, { ...plan, segment }, input.onPage ? { onPage: input.onPage } : {});
   });
-  return mergeFullPass(deps.runs, plan);
+  return mergeFullPass(deps.runs, worker, plan);
 }

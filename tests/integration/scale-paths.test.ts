@@ -10,8 +10,16 @@ import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import type { Customer } from '../../shared/domain/customer.ts';
 import { SendingPolicySchema } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
+import { cohortsFullPass } from '../../shared/jobs/churn-cohorts.ts';
+import { flagFullPass } from '../../shared/jobs/flag-classifier.ts';
 import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dormant.ts';
-import { MAX_LISTED_PER_SEGMENT, mergeFullPass, planFullPass, runSegment } from '../../shared/jobs/full-pass.ts';
+import {
+  type FullPassWorker,
+  MAX_LISTED_PER_SEGMENT,
+  mergeFullPass,
+  planFullPass,
+  runSegment,
+} from '../../shared/jobs/full-pass.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { planWinback } from '../../shared/jobs/winback-plan.ts';
@@ -39,16 +47,16 @@ async function seeded(customers: number, seed: number): Promise<TestEnv> {
 const smallPages = (env: TestEnv) => dynamoStores(env.client, env.tables, { indexShards: 4, pageSize: 9 });
 
 /** Runs every segment of a plan to the end, stopping after every page and resuming: what the state machine loop does. */
-async function runStopping(
+async function runStopping<S>(
   stores: ReturnType<typeof smallPages>,
   plan: ReturnType<typeof planFullPass>,
-  settings: Parameters<typeof runSegment>[1],
+  worker: FullPassWorker<S>,
 ) {
   let calls = 0;
   for (const segment of plan.segments) {
     for (;;) {
       calls += 1;
-      const result = await runSegment(stores, settings, { ...plan, segment }, { shouldStop: () => true });
+      const result = await runSegment(stores, worker, { ...plan, segment }, { shouldStop: () => true });
       if (result.done) break;
     }
   }
@@ -66,16 +74,16 @@ describe('full passes in segments that checkpoint and resume', () => {
     const expected = computeCohorts(everyone, day(0), 'USD', 'now');
 
     const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 5 });
-    const calls = await runStopping(stores, plan, { currency: 'USD' });
+    const calls = await runStopping(stores, plan, cohortsFullPass('USD'));
     expect(calls).toBeGreaterThan(400 / 9); // it really stopped and resumed, page after page
-    const merged = await mergeFullPass(stores.runs, plan);
+    const merged = await mergeFullPass(stores.runs, cohortsFullPass('USD'), plan);
     expect(merged.scanned).toBe(400);
-    expect(finalizeCohorts(merged.cohorts?.partial ?? expect.fail('no partial'), 'now')).toEqual(expected);
+    expect(finalizeCohorts(merged.state.partial, 'now')).toEqual(expected);
 
     // Running a finished segment again does nothing; the same run id merges to the same result.
-    const again = await runSegment(stores, { currency: 'USD' }, { ...plan, segment: 0 });
+    const again = await runSegment(stores, cohortsFullPass('USD'), { ...plan, segment: 0 });
     expect(again.done).toBe(true);
-    expect(await mergeFullPass(stores.runs, plan)).toEqual(merged);
+    expect(await mergeFullPass(stores.runs, cohortsFullPass('USD'), plan)).toEqual(merged);
   });
 
   it('flag: a pass that crashes and resumes from checkpoints writes the same stages as an uninterrupted one', {
@@ -102,7 +110,7 @@ describe('full passes in segments that checkpoint and resume', () => {
         try {
           const result = await runSegment(
             { customers: stores.customers, runs: flaky },
-            { policy: config.policy },
+            flagFullPass(stores, { policy: config.policy }),
             { ...plan, segment },
             { checkpointEveryPages: 2 },
           );
@@ -113,8 +121,8 @@ describe('full passes in segments that checkpoint and resume', () => {
       }
     }
     expect(crashes).toBeGreaterThan(0);
-    const merged = await mergeFullPass(stores.runs, plan);
-    expect(merged.flag?.failed).toEqual([]);
+    const merged = await mergeFullPass(stores.runs, flagFullPass(stores, { policy: config.policy }), plan);
+    expect(merged.state.summary.failed).toEqual([]);
 
     const view = async (env: TestEnv) =>
       (await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 })))
@@ -122,7 +130,7 @@ describe('full passes in segments that checkpoint and resume', () => {
         .sort();
     expect(await view(b)).toEqual(await view(a));
     // Redone pages are classified again and found unchanged: no customer changed twice.
-    expect(merged.flag?.changed).toBeLessThanOrEqual(300);
+    expect(merged.state.summary.changed).toBeLessThanOrEqual(300);
   });
 
   it('lists at most 1,000 invalid items per segment and counts the rest, so a checkpoint stays small', {
@@ -141,21 +149,23 @@ describe('full passes in segments that checkpoint and resume', () => {
       );
     }
     const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 1 });
-    await runSegment(env.stores, { currency: 'USD' }, { ...plan, segment: 0 });
-    const merged = await mergeFullPass(env.stores.runs, plan);
+    await runSegment(env.stores, cohortsFullPass('USD'), { ...plan, segment: 0 });
+    const merged = await mergeFullPass(env.stores.runs, cohortsFullPass('USD'), plan);
     expect(merged.scanned).toBe(1_160);
-    expect(merged.cohorts?.invalid).toHaveLength(MAX_LISTED_PER_SEGMENT);
-    expect(merged.cohorts?.invalid[0]?.error).toMatch(/^currency: /);
-    expect(merged.omitted).toBe(150);
-    expect(merged.cohorts?.partial.customersWithPurchase).toBeGreaterThan(0); // valid data is never lost
+    expect(merged.state.invalid).toHaveLength(MAX_LISTED_PER_SEGMENT);
+    expect(merged.state.invalid[0]?.error).toMatch(/^currency: /);
+    expect(merged.state.omitted).toBe(150);
+    expect(merged.state.partial.customersWithPurchase).toBeGreaterThan(0); // valid data is never lost
   });
 
   it('merging a run with a segment missing fails and names the segment', async () => {
     const env = await seeded(20, 3);
     const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 3 });
-    await runSegment(env.stores, { currency: 'USD' }, { ...plan, segment: 0 });
-    await runSegment(env.stores, { currency: 'USD' }, { ...plan, segment: 2 });
-    await expect(mergeFullPass(env.stores.runs, plan)).rejects.toThrow(/segments not finished: 1$/);
+    await runSegment(env.stores, cohortsFullPass('USD'), { ...plan, segment: 0 });
+    await runSegment(env.stores, cohortsFullPass('USD'), { ...plan, segment: 2 });
+    await expect(mergeFullPass(env.stores.runs, cohortsFullPass('USD'), plan)).rejects.toThrow(
+      /segments not finished: 1$/,
+    );
   });
 });
 
