@@ -8,6 +8,8 @@ import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-sched
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import type * as z from 'zod';
+import type { EngineConfigEnv, TablesEnv } from '../../functions/env.ts';
 import type { ClienteleTables } from './data.ts';
 import type { JobFunction } from './job-function.ts';
 
@@ -34,13 +36,15 @@ export interface MonitoredJob {
 
 /** The variables every DynamoDB-using handler parses (functions/env.ts TablesEnv + EngineConfigEnv). */
 export function baseEnvironment(props: JobCommonProps): Record<string, string> {
-  return {
+  // Typed by the handlers' own env schemas: a variable renamed there fails to compile here.
+  const environment: Required<z.input<typeof TablesEnv> & z.input<typeof EngineConfigEnv>> = {
     CUSTOMERS_TABLE: props.tables.customers.tableName,
     ORDERS_TABLE: props.tables.orders.tableName,
     LEDGER_TABLE: props.tables.ledger.tableName,
     SNAPSHOTS_TABLE: props.tables.snapshots.tableName,
     ENGINE_CONFIG: props.engineConfigJson,
   };
+  return environment;
 }
 
 /** The CloudFormation logical ID of an L2 construct's main resource (as cdk-nag prints it in finding IDs). */

@@ -183,8 +183,9 @@ export type ConsentOrigin = 'import' | 'signup' | 'change';
 
 /**
  * Invariant I2, as a pure rule: the newest decision wins (out-of-order delivery is safe), except that a withdrawal
- * is never undone by a bulk import or a sign-up record, only by an explicit `consent.changed` opt-in. A stored
- * decision dated more than 24 h after `now` (older data, before I5 was enforced) cannot outrank a real decision.
+ * is never undone by a bulk import or a sign-up record, only by an explicit `consent.changed` opt-in. A decision is
+ * dated no later than `now` (the processing time): an instant stamped ahead (clock skew, at most 24 h by I5) cannot
+ * outrank a real decision made after it was recorded. A tie goes to the withdrawal, whatever the delivery order.
  */
 export function mergeConsent(
   current: Consent | undefined,
@@ -192,10 +193,14 @@ export function mergeConsent(
   origin: ConsentOrigin,
   now: string,
 ): Consent | undefined {
-  if (!current) return incoming;
-  if (current.marketing === false && incoming.marketing === true && origin !== 'change') return current;
-  const currentAt = Date.parse(current.at) - Date.parse(now) > 86_400_000 ? '' : current.at;
-  return currentAt > incoming.at ? current : incoming;
+  const decided = incoming.at > now ? { ...incoming, at: now } : incoming;
+  if (!current) return decided;
+  if (current.marketing === false && decided.marketing === true && origin !== 'change') return current;
+  // A stored decision was made no later than now, too (one stored ahead of its time, before I5, is read as now).
+  const currentAt = current.at > now ? now : current.at;
+  if (currentAt > decided.at) return current;
+  if (currentAt === decided.at && current.marketing === false) return current;
+  return decided;
 }
 
 /**

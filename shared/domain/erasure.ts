@@ -53,3 +53,21 @@ export function consentAfterErasure(
   const latest = erasures.reduce((at, e) => (e.erasedAt > at ? e.erasedAt : at), '');
   return latest && consent.at <= latest ? undefined : consent;
 }
+
+/**
+ * The customer `after` a write, with any marketing consent the erasures rule out removed (keeping an earlier
+ * decision that they do not rule out). Applies whenever the write made the customer marketable with a consent or an
+ * address it did not have `before`: the address may arrive after the consent.
+ */
+export function withoutErasedConsent<C extends { consent?: Consent | undefined; email?: string | undefined }>(
+  before: C,
+  after: C,
+  erasures: readonly ErasureEntry[],
+): { customer: C; dropped: boolean } {
+  const changed = after.consent !== before.consent || after.email !== before.email;
+  if (!erasures.length || !changed || consentAfterErasure(after.consent, erasures) === after.consent)
+    return { customer: after, dropped: false };
+  const { consent: _dropped, ...rest } = after;
+  const kept = consentAfterErasure(before.consent, erasures);
+  return { customer: (kept ? { ...rest, consent: kept } : rest) as C, dropped: true };
+}

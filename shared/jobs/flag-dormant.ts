@@ -56,19 +56,13 @@ export interface IncrementalFlagDeps extends FlagDormantDeps {
 
 const WATERMARK = 'flag-dormant';
 
-/** A stable fingerprint of the policy: a policy change makes every stored nextCheckAt stale. */
+/**
+ * A stable fingerprint of the policy: a policy change makes every stored nextCheckAt stale. Every field counts, in
+ * key order, so a field added to the policy later changes the fingerprint without anyone listing it here.
+ */
 export function policyFingerprint(policy: LifecyclePolicy): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        policy.atRiskAfterDays,
-        policy.dormantAfterDays,
-        policy.lostAfterDays,
-        policy.reactivatedForDays,
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 16);
+  const canonical = Object.entries(policy).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { runConcurrently } from '../concurrency.ts';
-import { describeIssues } from '../domain/common.ts';
+import { describeIssues, futureInstantError } from '../domain/common.ts';
 import {
   addOrder,
   type Customer,
@@ -12,7 +12,7 @@ import {
   withAggregatesOf,
   withWinbackReview,
 } from '../domain/customer.ts';
-import { consentAfterErasure, type ErasureEntry } from '../domain/erasure.ts';
+import { consentAfterErasure, type ErasureEntry, withoutErasedConsent } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
 import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerCsvRow, OrderRecord } from '../import/rows.ts';
@@ -97,9 +97,29 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
   const now = input.now ?? new Date().toISOString();
   const asOf = input.asOf ?? now;
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const profiles = new Map(input.profiles.map((p) => [p.customer_id, p]));
+  // I5 here too, not only in the file parsers: a caller of this job may not have parsed files.
+  const future: ImportSummary['rejected'] = [];
+  const inTime = (customerId: string, fields: [string, string | undefined][], orderId?: string) => {
+    const bad = fields.flatMap(([field, value]) => {
+      const error = futureInstantError(value, now);
+      return error ? [`${field}: ${error}`] : [];
+    });
+    if (bad.length) future.push({ customerId, ...(orderId ? { orderId } : {}), error: bad.join('; ') });
+    return bad.length === 0;
+  };
+  const profiles = new Map(
+    input.profiles
+      .filter((p) =>
+        inTime(p.customer_id, [
+          ['signed_up_at', p.signed_up_at],
+          ['consent_at', p.consent_at],
+        ]),
+      )
+      .map((p) => [p.customer_id, p]),
+  );
   const ordersByCustomer = new Map<string, OrderRecord[]>();
   for (const order of input.orders) {
+    if (!inTime(order.customerId, [['placed_at', order.placedAt]], order.orderId)) continue;
     const list = ordersByCustomer.get(order.customerId);
     if (list) list.push(order);
     else ordersByCustomer.set(order.customerId, [order]);
@@ -116,7 +136,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     conflictingOrders: 0,
     conflicts: 0,
     consentDroppedErased: 0,
-    rejected: [],
+    rejected: future,
   };
   await deps.watermarks?.setWatermark('flag-dormant', undefined);
   const chunkSize = input.chunkSize ?? 500;
@@ -126,14 +146,9 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     let customer = base;
     const profile = profiles.get(id);
     if (profile) customer = applyProfile(customer, profile, now);
-    if (erasures.length && customer.consent !== base.consent) {
-      const consent = consentAfterErasure(customer.consent, erasures);
-      if (consent !== customer.consent) {
-        summary.consentDroppedErased += 1;
-        const { consent: _dropped, ...rest } = customer;
-        customer = base.consent ? { ...rest, consent: base.consent } : rest;
-      }
-    }
+    const checked = withoutErasedConsent(base, customer, erasures);
+    if (checked.dropped) summary.consentDroppedErased += 1;
+    customer = checked.customer;
     for (const order of orders) customer = addOrder(customer, order);
     customer = withWinbackReview(base, reclassify(rememberEvent(customer, batchId), asOf, policy));
     return CustomerSchema.safeParse(customer);
@@ -224,9 +239,52 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     return writes;
   };
 
+  /**
+   * Stores the chunk's new orders before any customer write counts them. Orders of new customers go in batches;
+   * those of existing customers, where events arrive concurrently, one by one if absent: an order another writer
+   * stored meanwhile is then recomputed from (never overwritten), and one with other facts is a conflict.
+   */
+  const storeOrders = async (writes: readonly Write[]) => {
+    await deps.orders.putMany(writes.filter((w) => w.expected === null).flatMap((w) => w.orders));
+    const existing = writes.filter((w) => w.expected !== null).flatMap((w) => w.orders.map((o) => [w, o] as const));
+    await runConcurrently(existing, input.concurrency ?? 32, async ([w, order]) => {
+      if (await deps.orders.putIfAbsent(order)) return;
+      w.recompute = true;
+      const other = await deps.orders.get(order.customerId, order.orderId);
+      if (other && !sameOrderFacts(other, order)) {
+        summary.conflictingOrders += 1;
+        summary.rejected.push({
+          customerId: w.id,
+          orderId: order.orderId,
+          error: `orderId: ${order.orderId} was recorded meanwhile with other facts (placedAt ${other.placedAt}, amountMinor ${other.amountMinor} ${other.currency})`,
+        });
+      }
+    });
+  };
+
+  /**
+   * An erasure recorded while this chunk was being written: the lookup before the writes could not see it, so the
+   * consent of every customer just written with one is checked again, and withdrawn if the erasure rules it out.
+   */
+  const recheckErasures = async (writes: readonly Write[]) => {
+    const marketable = writes.filter((w) => w.customer.consent?.marketing);
+    const profilesWritten = marketable.map((w) => profiles.get(w.id)).filter((p) => p !== undefined);
+    for (const [id, entries] of await erasuresOf(deps, profilesWritten)) {
+      for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+        const customer = await deps.customers.get(id);
+        if (!customer || consentAfterErasure(customer.consent, entries) === customer.consent) break;
+        const { consent: _dropped, ...rest } = customer;
+        if (await deps.customers.saveIfVersion(rest, customer.version)) {
+          summary.consentDroppedErased += 1;
+          break;
+        }
+      }
+    }
+  };
+
   /** Step 3 for one chunk. */
   const write = async (writes: readonly Write[]) => {
-    await deps.orders.putMany(writes.flatMap((w) => w.orders));
+    await storeOrders(writes);
     await runConcurrently(writes, input.concurrency ?? 32, async (w) => {
       try {
         let result: Outcome = { outcome: w.expected === null ? 'created' : 'updated', counted: w.orders.length };
@@ -243,6 +301,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
         summary.rejected.push({ customerId: w.id, error: error instanceof Error ? error.message : String(error) });
       }
     });
+    await recheckErasures(writes);
   };
 
   // Chunks are disjoint sets of customers, so the next chunk is read while this one is written: the database and
@@ -293,7 +352,8 @@ async function storedOrders(orders: OrderRepository, candidates: readonly OrderR
 /** Erasures of the ids and addresses of profiles that would give marketing consent, by customer id. */
 async function erasuresOf(deps: ImportDeps, profiles: readonly CustomerCsvRow[]): Promise<Map<string, ErasureEntry[]>> {
   if (!deps.erasures) return new Map();
-  const granting = profiles.filter((p) => p.marketing_consent === true);
+  // Consent, or an address that may make an earlier consent marketable (the address can arrive later).
+  const granting = profiles.filter((p) => p.marketing_consent === true || p.email !== undefined);
   return erasuresByCustomer(
     deps.erasures,
     granting.map((p) => ({ customerId: p.customer_id, email: p.email })),

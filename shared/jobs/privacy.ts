@@ -1,4 +1,5 @@
-import { type Customer, CustomerSchema, withAggregatesOf } from '../domain/customer.ts';
+import { type Customer, CustomerSchema, reclassify, withAggregatesOf } from '../domain/customer.ts';
+import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
 import { type ErasureEntry, erasedEmailHash, erasedIdHash, tombstoneIdOf } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
 import type { LedgerEntry } from '../domain/winback.ts';
@@ -14,6 +15,8 @@ export interface ErasureDeps extends PrivacyDeps {
   erasures: ErasureRegistry;
   /** the deployment's erasure key (erasureKeyFrom the unsubscribe secret) */
   erasureKey: string;
+  /** classifies a customer re-created meanwhile by a concurrent event; @default DEFAULT_POLICY */
+  policy?: LifecyclePolicy;
 }
 
 export interface CustomerExport {
@@ -74,7 +77,7 @@ export async function eraseCustomer(deps: ErasureDeps, customerId: string, now: 
   const entries = await deps.ledger.forCustomer(customerId, '');
   await deps.orders.deleteMany(old.map((o) => ({ customerId, orderId: o.orderId })));
   await deps.ledger.deleteMany(entries.map((e) => ({ customerId, key: e.key })));
-  await recomputeIfRecreated(deps, customerId);
+  await recomputeIfRecreated(deps, customerId, now);
   return {
     customerId,
     found: Boolean(erased),
@@ -131,11 +134,12 @@ async function addToTombstone(deps: ErasureDeps, customer: Customer, now: string
 }
 
 /** A concurrent order event may have re-created the customer meanwhile: make its aggregates its stored orders'. */
-async function recomputeIfRecreated(deps: ErasureDeps, customerId: string): Promise<void> {
+async function recomputeIfRecreated(deps: ErasureDeps, customerId: string, now: string): Promise<void> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const customer = await deps.customers.get(customerId);
     if (!customer) return;
-    const next = withAggregatesOf(customer, await deps.orders.listForCustomer(customerId));
+    const orders = await deps.orders.listForCustomer(customerId);
+    const next = reclassify(withAggregatesOf(customer, orders), now, deps.policy ?? DEFAULT_POLICY);
     if (await deps.customers.saveIfVersion(next, customer.version)) return;
   }
 }

@@ -13,7 +13,7 @@ import {
   withAggregatesOf,
   withWinbackReview,
 } from '../domain/customer.ts';
-import { consentAfterErasure, erasureLookups } from '../domain/erasure.ts';
+import { erasedIdHash, erasureLookups, withoutErasedConsent } from '../domain/erasure.ts';
 import { type CustomerEvent, CustomerEventSchema, type Order, type OrderPlaced } from '../domain/events.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerRepository, ErasureRegistry, OrderRepository } from '../ports.ts';
@@ -118,7 +118,8 @@ export async function recordActivity(
       if (error instanceof OrderConflict) {
         summary.conflicts += 1;
         summary.rejected.push({ index, eventId, error: error.message });
-      } else summary.failed.push({ index, eventId, error: error instanceof Error ? error.message : String(error) });
+      } else if (error instanceof ErasedCustomer) summary.rejected.push({ index, eventId, error: error.message });
+      else summary.failed.push({ index, eventId, error: error instanceof Error ? error.message : String(error) });
     }
   }
 }
@@ -127,6 +128,8 @@ type Outcome = 'applied' | 'created' | 'duplicate';
 
 /** An order id already stored with other facts: refused, never silently a "duplicate". */
 class OrderConflict extends Error {}
+/** An order of an erased customer, placed before the erasure: refused (rejected, not retried). */
+class ErasedCustomer extends Error {}
 
 /**
  * One event, as single-item conditional writes (no transactions: dynalite has none). For an order, the protocol
@@ -139,14 +142,24 @@ class OrderConflict extends Error {}
  * stored orders (a strongly consistent Query), which is exact whatever happened in between.
  */
 async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promise<Outcome> {
-  const marker = event.type === 'order.placed' ? orderMarker(event) : event.eventId;
+  // Event ids are the sender's strings: namespaced, so one can never pass for an order, import or feedback marker.
+  const marker = event.type === 'order.placed' ? orderMarker(event) : `evt:${event.eventId}`;
   let recompute = false;
+  let storedHere = false;
   let stored = await deps.customers.get(event.customerId);
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    if (stored?.recentEventIds.includes(marker)) return 'duplicate';
+    if (stored?.recentEventIds.includes(marker) || stored?.recentEventIds.includes(event.eventId)) return 'duplicate';
     if (event.type === 'order.placed' && stored && countedWithOtherFacts(stored, event))
       throw new OrderConflict(`orderId: ${event.orderId} is already recorded with other facts`);
-    if (event.type === 'order.placed' && attempt === 0 && !(await storeOrder(deps, event))) recompute = true;
+    if (event.type === 'order.placed' && !stored && (await erasedSince(deps, event.customerId, event.occurredAt))) {
+      // Erasure deleted this customer's orders up to then; a late one is not re-created either (I1, I3).
+      if (storedHere) await forgetOrder(deps, event);
+      throw new ErasedCustomer(`customerId: erased after this order was placed; the order is not recorded`);
+    }
+    if (event.type === 'order.placed' && attempt === 0) {
+      storedHere = await storeOrder(deps, event);
+      if (!storedHere) recompute = true;
+    }
     let next: Customer;
     const base = stored ?? newCustomer(event.customerId, deps.currency);
     if (event.type === 'order.placed' && recompute) {
@@ -169,6 +182,30 @@ async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promi
   }
   throw new Error(`customer ${event.customerId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent-write conflicts`);
 }
+
+/** An erasure of this customer id at or after `at` (an event older than the erasure). */
+async function erasedSince(deps: RecordActivityDeps, customerId: string, at: string): Promise<boolean> {
+  if (!deps.erasures) return false;
+  const [entry] = await deps.erasures.registry.find([erasedIdHash(await erasureKey(deps.erasures), customerId)]);
+  return entry !== undefined && entry.erasedAt >= at;
+}
+
+/**
+ * Removes the order this event stored for a customer found erased; if a concurrent writer re-created the customer
+ * meanwhile, its aggregates are recomputed from the orders that remain (I1).
+ */
+async function forgetOrder(deps: RecordActivityDeps, event: OrderPlaced): Promise<void> {
+  await deps.orders.deleteMany([{ customerId: event.customerId, orderId: event.orderId }]);
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    const customer = await deps.customers.get(event.customerId);
+    if (!customer) return;
+    const next = withAggregatesOf(customer, await deps.orders.listForCustomer(event.customerId));
+    if (await deps.customers.saveIfVersion(next, customer.version)) return;
+  }
+}
+
+const erasureKey = async (erasures: NonNullable<RecordActivityDeps['erasures']>) =>
+  typeof erasures.key === 'string' ? erasures.key : erasures.key();
 
 /**
  * The ring marker of a counted order: its id and a short digest of its facts, so a redelivery is recognised with
@@ -217,15 +254,13 @@ async function applyToCustomerChecked(
   event: CustomerEvent,
 ): Promise<Customer> {
   const next = applyToCustomer(customer, event, deps.now);
-  if (!deps.erasures || next.consent === customer.consent || !next.consent?.marketing) return next;
-  const { key } = deps.erasures;
+  // Looked up whenever the result would be marketable with a consent or an address it did not have before.
+  const changed = next.consent !== customer.consent || next.email !== customer.email;
+  if (!deps.erasures || !changed || !next.consent?.marketing) return next;
   const erasures = await deps.erasures.registry.find(
-    erasureLookups(typeof key === 'string' ? key : await key(), next.customerId, next.email ?? customer.email),
+    erasureLookups(await erasureKey(deps.erasures), next.customerId, next.email),
   );
-  const consent = consentAfterErasure(next.consent, erasures);
-  if (consent === next.consent) return next;
-  const { consent: _dropped, ...rest } = next;
-  return customer.consent ? { ...rest, consent: customer.consent } : rest;
+  return withoutErasedConsent(customer, next, erasures).customer;
 }
 
 const laterOf = (a: string, b: string) => (a > b ? a : b);
