@@ -1,32 +1,31 @@
+import { type BillInputs, type RestOfBill, restOfBill } from './cost-bill.ts';
+import {
+  DAYS_PER_MONTH,
+  ITEM_OVERHEAD_BYTES,
+  PRICES,
+  usdGbs,
+  usdLambdaRequests,
+  usdRead,
+  usdScheduler,
+  usdSqs,
+  usdTransitions,
+  usdWrite,
+} from './prices.ts';
+import type { MeasuredFeedback } from './scenarios/sends.ts';
+import type { StackInventory } from './template.ts';
+
 /**
  * Monthly AWS cost of the deployed design (incremental daily flag, weekly cohort full pass through Step Functions,
  * hourly win-back planner on the due index, SQS-fed sender), from the bench's measured DynamoDB capacity units and
  * durations per unit of work, times modelled volumes at 1M and 10M customers. No free tier is applied anywhere.
+ * The core (the four jobs' DynamoDB, Lambda, Step Functions, SQS, Scheduler) is here; the rest of the bill (the
+ * fixed items of the synthesized stack, events, SES feedback, logs, traces, metrics, backups) is in cost-bill.ts.
  */
-export const PRICES = {
-  source:
-    'AWS pricing pages, us-east-1: DynamoDB on-demand (after the November 2024 price cut), Lambda (arm64), ' +
-    'EventBridge Scheduler, SQS (standard queue), Step Functions (Standard workflows), SES (outbound email)',
-  dynamodbUsdPerMillionReadRequestUnits: 0.125,
-  dynamodbUsdPerMillionWriteRequestUnits: 0.625,
-  dynamodbUsdPerGbMonth: 0.25,
-  lambdaArm64UsdPerGbSecond: 0.0000133334,
-  lambdaUsdPerMillionRequests: 0.2,
-  schedulerUsdPerMillionInvocations: 1.0,
-  sqsUsdPerMillionRequests: 0.4,
-  stepFunctionsUsdPer1000StateTransitions: 0.025,
-  sesUsdPer1000Emails: 0.1,
-} as const;
-
-export const DAYS_PER_MONTH = 30;
-export const WEEKS_PER_MONTH = DAYS_PER_MONTH / 7;
 export const LAMBDA_TIMEOUT_SECONDS = 15 * 60;
 /** functions/full-pass.ts SEGMENT_TIME_BUDGET_SECONDS default: a segment invocation checkpoints and returns after it. */
 export const SEGMENT_TIME_BUDGET_SECONDS = 600;
 /** Lambda allocates CPU in proportion to memory: 1,769 MB = one vCPU. */
 export const MB_PER_VCPU = 1769;
-/** DynamoDB's per-item storage overhead (base table and each index). */
-const ITEM_OVERHEAD_BYTES = 100;
 /** Months of ledger entries kept: the ledger items carry no expiresAt today, so they accumulate; a year assumed. */
 export const LEDGER_MONTHS_KEPT = 12;
 
@@ -116,7 +115,23 @@ export interface MeasuredRuns {
      * the win-back base of `customers` customers.
      */
     catchUp: { customers: number; readUnits: number; writeUnits: number; emails: number };
+    /** share of the planner's and sender's write units that are GSI copies */
+    indexWriteShare: number;
   };
+  /** stored orders and the order rate of the modelled base (the synthetic generator the bench seeds) */
+  orders: { perCustomer: number; perCustomerPerMonth: number; avgItemBytes: number };
+  /** record-activity per order.placed event (import-cdnow: GetItem + PutItem order + PutItem customer) */
+  recordActivity: {
+    measuredOn: string;
+    requestsPerEvent: number;
+    readUnitsPerEvent: number;
+    writeUnitsPerEvent: number;
+    localSecondsPerEvent: number;
+  };
+  /** ses-feedback per SES event, by the paths that differ (sends) */
+  sesFeedback: Record<MeasuredFeedback, { requests: number; readUnits: number; writeUnits: number }>;
+  /** the synthesized stack (alarms, dashboards, functions, keys, secrets, tables, metrics) */
+  inventory: StackInventory;
 }
 
 export interface ScaledCost {
@@ -147,6 +162,13 @@ export interface ScaledCost {
   stepFunctions: { transitionsPerMonth: number; segmentInvocationsPerRun: number; usd: number };
   sqs: { requestsPerMonth: number; usd: number };
   scheduler: { invocationsPerMonth: number; usd: number };
+  /** the items the model had before issue 10 (DynamoDB of the four jobs, their Lambda, Step Functions, SQS, Scheduler) */
+  coreUsd: number;
+  /** everything else a real bill has (see cost-bill.ts) */
+  bill: RestOfBill;
+  /** the part that does not grow with the base: the stack's fixed items and the idle polling of the send queue */
+  fixedUsd: number;
+  /** all in, SES excluded */
   totalWithoutSesUsd: number;
   byJobUsd: { flag: number; cohorts: number; winback: number; storage: number };
   ses: { emailsPerMonth: number; usd: number; hoursOfSendingPerDay: number };
@@ -164,13 +186,6 @@ export interface ScaledCost {
     fullPassMinutesUpper: number;
   };
 }
-
-const usdRead = (units: number) => (units / 1e6) * PRICES.dynamodbUsdPerMillionReadRequestUnits;
-const usdWrite = (units: number) => (units / 1e6) * PRICES.dynamodbUsdPerMillionWriteRequestUnits;
-const usdGbs = (gbs: number) => gbs * PRICES.lambdaArm64UsdPerGbSecond;
-const usdLambdaRequests = (n: number) => (n / 1e6) * PRICES.lambdaUsdPerMillionRequests;
-const usdScheduler = (n: number) => (n / 1e6) * PRICES.schedulerUsdPerMillionInvocations;
-const usdTransitions = (n: number) => (n / 1000) * PRICES.stepFunctionsUsdPer1000StateTransitions;
 
 /** One full pass over N customers through the state machine: segment timing, invocations, Lambda and transitions. */
 function fullPassAt(
@@ -276,12 +291,12 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
     segmentInvocationsPerRun: pass.segmentInvocations,
     usd: usdTransitions(transitions),
   };
-  const sqs = { requestsPerMonth: sqsRequests, usd: (sqsRequests / 1e6) * PRICES.sqsUsdPerMillionRequests };
+  const sqs = { requestsPerMonth: sqsRequests, usd: usdSqs(sqsRequests) };
   const scheduler = {
     invocationsPerMonth: schedulerInvocations,
     usd: (schedulerInvocations / 1e6) * PRICES.schedulerUsdPerMillionInvocations,
   };
-  const totalWithoutSesUsd =
+  const coreUsd =
     dynamodb.readsUsd +
     dynamodb.writesUsd +
     dynamodb.storageUsd +
@@ -330,7 +345,28 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
     usdWrite(w.catchUp.writeUnits * fc) +
     usdGbs(catchUpInvocations * batchSeconds * (w.senderMemoryMb / 1024)) +
     usdLambdaRequests(catchUpInvocations) +
-    ((w.catchUp.emails * fc * SQS_REQUESTS_PER_EMAIL) / 1e6) * PRICES.sqsUsdPerMillionRequests;
+    usdSqs(w.catchUp.emails * fc * SQS_REQUESTS_PER_EMAIL);
+
+  const billInputs: BillInputs = {
+    customers,
+    emailsPerMonth,
+    invocationsByJob: {
+      'flag-dormant': DAYS_PER_MONTH,
+      'full-pass': c.runsPerMonth * pass.lambdaRequests,
+      'winback-email': plannerRunsPerMonth,
+      'winback-send': senderInvocations,
+    },
+    stateMachineExecutionsPerMonth: c.runsPerMonth * (1 + c.segments),
+    stateTransitionsPerMonth: transitions,
+    // Backups cover the base tables (indexes are rebuilt on restore): customers and ledger here, orders in the bill.
+    baseTableBytes:
+      customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) +
+      stepsPerMonth * LEDGER_MONTHS_KEPT * (m.avgLedgerItemBytes + ITEM_OVERHEAD_BYTES),
+    gsiCopyBytes: customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) * gsiCopies,
+    winbackWriteUnits: plannerWrite + senderWrite,
+  };
+  const bill = restOfBill(m, billInputs);
+  const fixedUsd = bill.fixed.usd + usdSqs(SQS_IDLE_REQUESTS_PER_MONTH);
 
   return {
     customers,
@@ -340,7 +376,10 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
     stepFunctions,
     sqs,
     scheduler,
-    totalWithoutSesUsd,
+    coreUsd,
+    bill,
+    fixedUsd,
+    totalWithoutSesUsd: coreUsd + bill.usd,
     byJobUsd,
     ses: {
       emailsPerMonth,

@@ -280,6 +280,44 @@ export async function simulateDay(
   };
 }
 
+/** Per step taken and per email (for the cost model): a day's totals with the fixed per-run part set apart. */
+export interface DayRates {
+  emptyRunReadUnits: number;
+  emptyRunSeconds: number;
+  emptyRunQueries: number;
+  plannerItemsReadPerStep: number;
+  plannerReadUnitsPerStep: number;
+  plannerWriteUnitsPerStep: number;
+  plannerSecondsPerStep: number;
+  senderReadUnitsPerEmail: number;
+  senderWriteUnitsPerEmail: number;
+  senderRequestsPerEmail: number;
+}
+
+export function dayRates(day: SimDay): DayRates {
+  const t = day.totals;
+  const runs = day.runs.length;
+  const empty = Math.max(1, t.emptyRuns);
+  const emptyRunReadUnits = t.emptyRuns
+    ? t.emptyRunReadUnits / empty
+    : Math.min(...day.runs.map((r) => r.planner.readUnits));
+  const emptyRunSeconds = t.emptyRuns ? t.emptyRunSeconds / empty : Math.min(...day.runs.map((r) => r.planner.seconds));
+  const steps = Math.max(1, t.stepsTaken);
+  const sent = Math.max(1, t.sent);
+  return {
+    emptyRunReadUnits,
+    emptyRunSeconds,
+    emptyRunQueries: t.emptyRuns ? t.emptyRunQueries / empty : 0,
+    plannerItemsReadPerStep: t.plannerItemsRead / steps,
+    plannerReadUnitsPerStep: t.plannerItemReadUnits / steps,
+    plannerWriteUnitsPerStep: t.plannerWriteUnits / steps,
+    plannerSecondsPerStep: Math.max(0, t.plannerSeconds - runs * emptyRunSeconds) / steps,
+    senderReadUnitsPerEmail: t.senderReadUnits / sent,
+    senderWriteUnitsPerEmail: t.senderWriteUnits / sent,
+    senderRequestsPerEmail: Object.values(day.senderCounts).reduce((n, c) => n + c.requests, 0) / sent,
+  };
+}
+
 /** A run's compact form for results.json (the full per-command counts are kept only for the day totals). */
 export function compactRun(r: HourlyRun) {
   const { plannerCounts: _p, senderCounts: _s, ...rest } = r;

@@ -8,7 +8,8 @@
  *   CLIENTELE_CRASH_AFTER_REQUESTS=k      SIGKILL right after the k-th response is received: that request took
  *                                         effect, the caller never sees its result and nothing after it runs
  *                                         (requests sent concurrently with it may or may not have reached the server)
- *   CLIENTELE_COUNT_REQUESTS_FILE=path    at a normal exit, write the number of responses received to `path`
+ *   CLIENTELE_COUNT_REQUESTS_FILE=path    at a normal exit, write the number of responses received to `path`,
+ *                                         then one line with the command names in order (comma separated)
  *   CLIENTELE_LOG_REQUESTS=1              log `dynamodb #n CommandName` on stderr for each response
  *
  * Hook: `DynamoDBClient` and `DynamoDBDocumentClient` both extend the smithy `Client` and neither defines its own
@@ -28,6 +29,7 @@ const countFile = process.env.CLIENTELE_COUNT_REQUESTS_FILE;
 const log = process.env.CLIENTELE_LOG_REQUESTS === '1';
 
 let responses = 0;
+const names: string[] = [];
 
 /** DynamoDB responses received so far in this process. */
 export function dynamoResponses(): number {
@@ -37,6 +39,7 @@ export function dynamoResponses(): number {
 function responded(command: unknown): void {
   responses += 1;
   const n = responses;
+  if (countFile) names.push((command as object)?.constructor?.name ?? 'unknown');
   if (log) process.stderr.write(`dynamodb #${n} ${(command as object)?.constructor?.name ?? 'unknown'}\n`);
   if (crashAfter > 0 && n === crashAfter) process.kill(process.pid, 'SIGKILL');
 }
@@ -65,4 +68,4 @@ for (const cls of [DynamoDBClient, DynamoDBDocumentClient]) {
   };
 }
 
-if (countFile) process.on('exit', () => writeFileSync(countFile, `${responses}\n`));
+if (countFile) process.on('exit', () => writeFileSync(countFile, `${responses}\n${names.join(',')}\n`));

@@ -1,0 +1,301 @@
+import type { EmailFeedback } from '../shared/domain/email-feedback.ts';
+import type { MeasuredRuns } from './cost.ts';
+import {
+  HOURS_PER_MONTH,
+  ITEM_OVERHEAD_BYTES,
+  PRICES,
+  usdGbs,
+  usdLambdaRequests,
+  usdRead,
+  usdWrite,
+  WEEKS_PER_MONTH,
+} from './prices.ts';
+import type { MeasuredFeedback } from './scenarios/sends.ts';
+
+/**
+ * The rest of a real bill, next to the four jobs' core (cost.ts): the fixed items of the synthesized stack (alarms,
+ * dashboards, KMS keys, secrets), EMF custom metrics, CloudWatch Logs, X-Ray traces, point-in-time recovery, order
+ * storage, and the event-driven functions (record-activity per order event with its PutEvents, ses-feedback per
+ * SES event, unsubscribe per click).
+ */
+
+/** SES events per email sent, by type (assumption; ~2.5 in all): every email a Send and nearly every one a Delivery. */
+export const SES_EVENTS_PER_EMAIL: Record<EmailFeedback['type'], number> = {
+  send: 1,
+  delivery: 0.97,
+  open: 0.4,
+  click: 0.1,
+  bounce: 0.02,
+  delivery_delay: 0.01,
+  complaint: 0.001,
+  reject: 0.001,
+};
+/** The measured path each SES event type takes through applySesFeedback (shared/jobs/ses-feedback.ts). */
+const FEEDBACK_PATH: Record<EmailFeedback['type'], MeasuredFeedback> = {
+  // resolve the claim only
+  send: 'send',
+  delivery_delay: 'send',
+  // resolve + record on the ledger + read and write the customer
+  delivery: 'delivery',
+  bounce: 'delivery',
+  complaint: 'delivery',
+  // resolve + record on the ledger
+  open: 'open',
+  click: 'open',
+  reject: 'open',
+};
+/** Emails whose recipient unsubscribes (assumption): each a GET (confirmation page) and a POST (RFC 8058). */
+export const UNSUBSCRIBES_PER_EMAIL = 0.005;
+/** Billed duration of one event-driven invocation (assumption: 3 DynamoDB calls + handler, warm). */
+export const EVENT_INVOCATION_SECONDS = 0.1;
+/**
+ * CloudWatch Logs bytes (assumptions, JSON log format): the platform.start and platform.report lines of an
+ * invocation (with X-Ray fields), one Powertools summary line (measured locally at ~570 B with the Lambda
+ * context), one EMF line where the handler publishes metrics (~350 B for 3 metrics), and one Step Functions
+ * execution-history event per state transition (logging level ALL, no execution data).
+ */
+export const LOG_BYTES = { systemPerInvocation: 700, summaryLine: 600, emfLine: 350, stateMachineEvent: 400 } as const;
+
+export interface BillInputs {
+  customers: number;
+  emailsPerMonth: number;
+  /** invocations of the four core jobs (cost.ts) */
+  invocationsByJob: Record<string, number>;
+  stateMachineExecutionsPerMonth: number;
+  stateTransitionsPerMonth: number;
+  /** the customers and ledger tables without their indexes (what point-in-time recovery is billed on) */
+  baseTableBytes: number;
+  /** the customers' GSI copies */
+  gsiCopyBytes: number;
+  winbackWriteUnits: number;
+}
+
+export interface RestOfBill {
+  volumes: {
+    orderEventsPerMonth: number;
+    sesEventsPerMonth: number;
+    unsubscribeRequestsPerMonth: number;
+    invocationsByJob: Record<string, number>;
+  };
+  recordActivity: {
+    readUnits: number;
+    writeUnits: number;
+    gbSeconds: number;
+    dynamodbUsd: number;
+    lambdaUsd: number;
+    putEventsUsd: number;
+    usd: number;
+  };
+  sesFeedback: {
+    readUnits: number;
+    writeUnits: number;
+    gbSeconds: number;
+    dynamodbUsd: number;
+    lambdaUsd: number;
+    usd: number;
+  };
+  unsubscribe: { gbSeconds: number; usd: number };
+  ordersStorage: { gb: number; usd: number };
+  pitr: { gb: number; usd: number };
+  logs: { gb: number; ingestUsd: number; storageUsd: number; usd: number; systemShare: number };
+  xray: { traces: number; usd: number };
+  metrics: { count: number; upperBoundUsd: number; usd: number; usedUsd: number };
+  fixed: {
+    alarms: number;
+    dashboards: number;
+    kmsKeys: number;
+    secrets: number;
+    alarmsUsd: number;
+    dashboardsUsd: number;
+    kmsUsd: number;
+    secretsUsd: number;
+    usd: number;
+  };
+  /** the GSI share of the writes above (planner, sender, events, feedback), for the projection estimate */
+  indexedWriteUsd: number;
+  gsiStorageUsd: number;
+  usd: number;
+}
+
+const GB = 2 ** 30;
+
+const SECONDS_PER_MONTH = 30 * 86_400;
+/** Lambda's fixed sampling with active tracing: the first request each second, then 5% of the rest. */
+export const XRAY_RESERVOIR_PER_SECOND = 1;
+export const XRAY_FIXED_RATE = 0.05;
+
+/**
+ * Traces a function records in a month with `n` invocations spread evenly (Poisson arrivals each second): the
+ * reservoir takes min(arrivals, 1) a second, the fixed rate 5% of the others. Even spread is an upper bound.
+ */
+export function tracesRecorded(n: number): number {
+  const lambda = n / SECONDS_PER_MONTH;
+  const reservoir = 1 - Math.exp(-lambda * XRAY_RESERVOIR_PER_SECOND);
+  return SECONDS_PER_MONTH * (reservoir + XRAY_FIXED_RATE * Math.max(0, lambda - reservoir));
+}
+
+/** Hours of a month in which a metric with `n` datapoints, spread evenly, receives data (an upper bound). */
+export const activeHours = (n: number) => HOURS_PER_MONTH * (1 - Math.exp(-n / HOURS_PER_MONTH));
+
+export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
+  const inv = m.inventory;
+  const memoryOf = (job: string) => inv.functions.find((fn) => fn.job === job)?.memoryMb ?? 512;
+  const perCustomerPerMonth = m.orders.perCustomerPerMonth;
+  const orderEvents = x.customers * perCustomerPerMonth;
+  const sesEvents = x.emailsPerMonth * Object.values(SES_EVENTS_PER_EMAIL).reduce((a, b) => a + b, 0);
+  const unsubscribes = x.emailsPerMonth * UNSUBSCRIBES_PER_EMAIL;
+  const invocationsByJob: Record<string, number> = {
+    ...x.invocationsByJob,
+    'record-activity': orderEvents,
+    'ses-feedback': sesEvents,
+    unsubscribe: 2 * unsubscribes,
+  };
+  const unknown = inv.functions.filter((fn) => invocationsByJob[fn.job] === undefined).map((fn) => fn.job);
+  if (unknown.length) throw new Error(`the cost model does not know how often ${unknown.join(', ')} runs`);
+
+  const ra = m.recordActivity;
+  const raRead = orderEvents * ra.readUnitsPerEvent;
+  const raWrite = orderEvents * ra.writeUnitsPerEvent;
+  const raGbs = orderEvents * EVENT_INVOCATION_SECONDS * (memoryOf('record-activity') / 1024);
+  const recordActivity = {
+    readUnits: raRead,
+    writeUnits: raWrite,
+    gbSeconds: raGbs,
+    dynamodbUsd: usdRead(raRead) + usdWrite(raWrite),
+    lambdaUsd: usdGbs(raGbs) + usdLambdaRequests(orderEvents),
+    putEventsUsd: (orderEvents / 1e6) * PRICES.eventBridgeUsdPerMillionEvents,
+    usd: 0,
+  };
+  recordActivity.usd = recordActivity.dynamodbUsd + recordActivity.lambdaUsd + recordActivity.putEventsUsd;
+
+  let fbRead = 0;
+  let fbWrite = 0;
+  for (const [type, share] of Object.entries(SES_EVENTS_PER_EMAIL) as [EmailFeedback['type'], number][]) {
+    const path = m.sesFeedback[FEEDBACK_PATH[type]];
+    fbRead += x.emailsPerMonth * share * path.readUnits;
+    fbWrite += x.emailsPerMonth * share * path.writeUnits;
+  }
+  const fbGbs = sesEvents * EVENT_INVOCATION_SECONDS * (memoryOf('ses-feedback') / 1024);
+  const sesFeedback = {
+    readUnits: fbRead,
+    writeUnits: fbWrite,
+    gbSeconds: fbGbs,
+    dynamodbUsd: usdRead(fbRead) + usdWrite(fbWrite),
+    lambdaUsd: usdGbs(fbGbs) + usdLambdaRequests(sesEvents),
+    usd: 0,
+  };
+  sesFeedback.usd = sesFeedback.dynamodbUsd + sesFeedback.lambdaUsd;
+  // A POST reads and writes the customer like a delivery event; a GET reads it.
+  const d = m.sesFeedback.delivery;
+  const unsubscribeGbs = 2 * unsubscribes * EVENT_INVOCATION_SECONDS * (memoryOf('unsubscribe') / 1024);
+  const unsubscribeUsd =
+    usdRead(unsubscribes * 2 * d.readUnits) +
+    usdWrite(unsubscribes * d.writeUnits) +
+    usdGbs(unsubscribeGbs) +
+    usdLambdaRequests(2 * unsubscribes);
+
+  const ordersBytes = x.customers * m.orders.perCustomer * (m.orders.avgItemBytes + ITEM_OVERHEAD_BYTES);
+  const ordersStorage = { gb: ordersBytes / GB, usd: (ordersBytes / GB) * PRICES.dynamodbUsdPerGbMonth };
+  const pitrTables = inv.tables.filter((t) => t.pitr).length;
+  // Backed-up bytes: the base tables, if PITR is on for them (it is for all four in the stack).
+  const pitrGb = pitrTables ? (x.baseTableBytes + ordersBytes) / GB : 0;
+  const pitr = { gb: pitrGb, usd: pitrGb * PRICES.dynamodbPitrUsdPerGbMonth };
+
+  let logBytes = 0;
+  let systemBytes = 0;
+  let traces = 0;
+  for (const fn of inv.functions) {
+    const n = invocationsByJob[fn.job] ?? 0;
+    systemBytes += n * LOG_BYTES.systemPerInvocation;
+    logBytes +=
+      n * (LOG_BYTES.systemPerInvocation + LOG_BYTES.summaryLine + fn.emfLinesPerInvocation * LOG_BYTES.emfLine);
+    if (fn.tracingActive) traces += tracesRecorded(n);
+  }
+  for (const sm of inv.stateMachines) {
+    if (sm.logLevel === 'ALL') logBytes += x.stateTransitionsPerMonth * LOG_BYTES.stateMachineEvent;
+    if (sm.tracing) traces += tracesRecorded(x.stateMachineExecutionsPerMonth);
+  }
+  const retentionMonths = Math.max(...inv.logRetentionDays, 0) / 30;
+  const logs = {
+    gb: logBytes / GB,
+    ingestUsd: (logBytes / GB) * PRICES.cloudwatchLogsIngestUsdPerGb,
+    // stored uncompressed for the retention period (an upper bound: CloudWatch bills the compressed size)
+    storageUsd: (logBytes / GB) * retentionMonths * PRICES.cloudwatchLogsStorageUsdPerGbMonth,
+    usd: 0,
+    systemShare: systemBytes / Math.max(1, logBytes),
+  };
+  logs.usd = logs.ingestUsd + logs.storageUsd;
+  const xray = { traces, usd: (traces / 1e6) * PRICES.xrayUsdPerMillionTracesRecorded };
+
+  // Datapoints per metric and month: one per invocation of its function, except the metrics that only some
+  // invocations publish.
+  const datapoints = (job: string, name: string): number => {
+    if (job === 'flag-dormant' && name === 'FullPasses') return 0;
+    if (job === 'full-pass') return name === 'CohortsComputed' || name === 'InvalidItems' ? WEEKS_PER_MONTH : 0;
+    if (job === 'ses-feedback' && name.startsWith('Email_')) {
+      return x.emailsPerMonth * (SES_EVENTS_PER_EMAIL[name.slice(6) as EmailFeedback['type']] ?? 0);
+    }
+    if (job === 'ses-feedback' && name === 'CustomersSuppressed') {
+      return x.emailsPerMonth * (SES_EVENTS_PER_EMAIL.bounce + SES_EVENTS_PER_EMAIL.complaint);
+    }
+    if (job === 'unsubscribe') return unsubscribes;
+    return invocationsByJob[job] ?? 0;
+  };
+  const metricUsd = (list: typeof inv.customMetrics) =>
+    list.reduce(
+      (usd, metric) =>
+        usd +
+        (activeHours(datapoints(metric.job, metric.name)) / HOURS_PER_MONTH) * PRICES.cloudwatchCustomMetricUsdPerMonth,
+      0,
+    );
+  const metrics = {
+    count: inv.customMetrics.length,
+    upperBoundUsd: inv.customMetrics.length * PRICES.cloudwatchCustomMetricUsdPerMonth,
+    usd: metricUsd(inv.customMetrics),
+    usedUsd: metricUsd(inv.customMetrics.filter((c) => inv.usedCustomMetrics.includes(c.name))),
+  };
+
+  const fixed = {
+    alarms: inv.alarms.length,
+    dashboards: inv.dashboards,
+    kmsKeys: inv.kmsKeys,
+    secrets: inv.secrets,
+    alarmsUsd: inv.alarms.length * PRICES.cloudwatchAlarmUsdPerMonth,
+    dashboardsUsd: inv.dashboards * PRICES.cloudwatchDashboardUsdPerMonth,
+    kmsUsd: inv.kmsKeys * PRICES.kmsUsdPerKeyMonth,
+    secretsUsd: inv.secrets * PRICES.secretsManagerUsdPerSecretMonth,
+    usd: 0,
+  };
+  fixed.usd = fixed.alarmsUsd + fixed.dashboardsUsd + fixed.kmsUsd + fixed.secretsUsd;
+
+  const indexShare = m.winback.indexWriteShare;
+  return {
+    volumes: {
+      orderEventsPerMonth: orderEvents,
+      sesEventsPerMonth: sesEvents,
+      unsubscribeRequestsPerMonth: 2 * unsubscribes,
+      invocationsByJob,
+    },
+    recordActivity,
+    sesFeedback,
+    unsubscribe: { gbSeconds: unsubscribeGbs, usd: unsubscribeUsd },
+    ordersStorage,
+    pitr,
+    logs,
+    xray,
+    metrics,
+    fixed,
+    indexedWriteUsd: usdWrite(indexShare * (x.winbackWriteUnits + raWrite + fbWrite)),
+    gsiStorageUsd: (x.gsiCopyBytes / GB) * PRICES.dynamodbUsdPerGbMonth,
+    usd:
+      recordActivity.usd +
+      sesFeedback.usd +
+      unsubscribeUsd +
+      ordersStorage.usd +
+      pitr.usd +
+      logs.usd +
+      xray.usd +
+      metrics.usd +
+      fixed.usd,
+  };
+}

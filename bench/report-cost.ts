@@ -1,0 +1,163 @@
+import type { ScaledCost } from './cost.ts';
+import { dec, int, pct, table, usd } from './format.ts';
+import { PRICES } from './prices.ts';
+import type { BenchResults, SectionKey } from './results.ts';
+
+export function costSection(r: BenchResults): string[] {
+  const cost = r.cost;
+  if (!cost) return [];
+  const scaled = cost.scaled;
+  const inv = cost.measured.inventory;
+  const row = (label: string, f: (x: ScaledCost, i: number) => string) => [label, ...scaled.map(f)];
+  const stale = Object.entries(cost.sources)
+    .filter(([key, run]) => r[key as SectionKey]?.run !== run)
+    .map(([key]) => key);
+  const b = (x: ScaledCost) => x.bill;
+  const perExtra = (x: ScaledCost, i: number) => {
+    const prev = scaled[i - 1];
+    return prev ? usd((x.totalWithoutSesUsd - prev.totalWithoutSesUsd) / ((x.customers - prev.customers) / 1e6)) : '—';
+  };
+  return [
+    '## Monthly cost of the deployed design',
+    '',
+    'Measured per unit of work (capacity units, durations), times modelled volumes, plus the fixed items of the ' +
+      `synthesized stack (\`${inv.configFile}\`). Inputs: ${Object.entries(cost.sources)
+        .map(([key, run]) => `${key} ${run.slice(0, 16)}Z`)
+        .join(', ')}.` +
+      (stale.length ? ` **Stale:** ${stale.join(', ')} measured again since; run \`--scenarios cost\`.` : ''),
+    '',
+    table(
+      ['', ...scaled.map((x) => `${int(x.customers)} customers`)],
+      [
+        row('flag changes / day · win-back steps / day · emails / day', (x) =>
+          [x.volumes.flagChangesPerDay, x.volumes.winbackStepsPerDay, x.volumes.emailsPerDay].map(int).join(' · '),
+        ),
+        row('order events / month · SES events / month', (x) =>
+          [b(x).volumes.orderEventsPerMonth, b(x).volumes.sesEventsPerMonth].map(int).join(' · '),
+        ),
+        row('DynamoDB read units / month (4 jobs)', (x) => int(x.dynamodb.readRequestUnitsPerMonth)),
+        row('… flag / cohorts / planner / sender', (x) =>
+          Object.values(x.dynamodb.readUnitsByJob)
+            .map((u) => pct(u / x.dynamodb.readRequestUnitsPerMonth))
+            .join(' / '),
+        ),
+        row('DynamoDB write units / month (4 jobs)', (x) => int(x.dynamodb.writeRequestUnitsPerMonth)),
+        row('… flag / cohorts / planner / sender', (x) =>
+          Object.values(x.dynamodb.writeUnitsByJob)
+            .map((u) => pct(u / x.dynamodb.writeRequestUnitsPerMonth))
+            .join(' / '),
+        ),
+        row('DynamoDB reads (4 jobs)', (x) => usd(x.dynamodb.readsUsd)),
+        row('DynamoDB writes (4 jobs)', (x) => usd(x.dynamodb.writesUsd)),
+        row(
+          'DynamoDB storage (customers + GSI copies + ledger)',
+          (x) => `${usd(x.dynamodb.storageUsd)} (${dec(x.dynamodb.storageGb, 1)} GB)`,
+        ),
+        row('Lambda GB-seconds / month (4 jobs)', (x) => int(x.lambda.gbSecondsPerMonth)),
+        row(
+          'Lambda compute + requests (4 jobs)',
+          (x) => `${usd(x.lambda.computeUsd + x.lambda.requestsUsd)} (${int(x.lambda.requestsPerMonth)} inv.)`,
+        ),
+        row(
+          'Step Functions (cohorts)',
+          (x) => `${usd(x.stepFunctions.usd)} (${int(x.stepFunctions.transitionsPerMonth)} transitions)`,
+        ),
+        row('SQS', (x) => `${usd(x.sqs.usd)} (${int(x.sqs.requestsPerMonth)} requests)`),
+        row('EventBridge Scheduler', (x) => `${usd(x.scheduler.usd)} (${int(x.scheduler.invocationsPerMonth)} inv.)`),
+        row(
+          '**the earlier model** (the rows above; issue "Scale to 10 million customers")',
+          (x) => `**${usd(x.coreUsd)}**`,
+        ),
+        row('… per 1M customers (earlier model)', (x) => usd(x.coreUsd / (x.customers / 1e6))),
+        row('record-activity: DynamoDB · Lambda · PutEvents', (x) =>
+          [b(x).recordActivity.dynamodbUsd, b(x).recordActivity.lambdaUsd, b(x).recordActivity.putEventsUsd]
+            .map(usd)
+            .join(' · '),
+        ),
+        row(
+          'ses-feedback: DynamoDB · Lambda; unsubscribe',
+          (x) =>
+            `${usd(b(x).sesFeedback.dynamodbUsd)} · ${usd(b(x).sesFeedback.lambdaUsd)}; ${usd(b(x).unsubscribe.usd)}`,
+        ),
+        row(
+          'orders storage · point-in-time recovery',
+          (x) =>
+            `${usd(b(x).ordersStorage.usd)} (${dec(b(x).ordersStorage.gb, 1)} GB) · ${usd(b(x).pitr.usd)} (${dec(b(x).pitr.gb, 1)} GB)`,
+        ),
+        row('CloudWatch Logs (ingest + storage)', (x) => `${usd(b(x).logs.usd)} (${dec(b(x).logs.gb, 2)} GB)`),
+        row('X-Ray traces', (x) => `${usd(b(x).xray.usd)} (${int(b(x).xray.traces)} traces)`),
+        row(
+          `custom metrics (${inv.customMetrics.length}, prorated by the hour; all hours)`,
+          (x) => `${usd(b(x).metrics.usd)} (≤ ${usd(b(x).metrics.upperBoundUsd)})`,
+        ),
+        row(
+          `fixed: ${inv.alarms.length} alarms · ${inv.dashboards} dashboard · ${inv.kmsKeys} KMS key · ${inv.secrets} secret`,
+          (x) =>
+            [b(x).fixed.alarmsUsd, b(x).fixed.dashboardsUsd, b(x).fixed.kmsUsd, b(x).fixed.secretsUsd]
+              .map(usd)
+              .join(' · '),
+        ),
+        row('**all in, without SES**', (x) => `**${usd(x.totalWithoutSesUsd)}**`),
+        row(
+          '… fixed part (stack items + idle queue polling) / the part that grows with the base',
+          (x) => `${usd(x.fixedUsd)} / ${usd(x.totalWithoutSesUsd - x.fixedUsd)}`,
+        ),
+        row('… per additional 1M customers (against the column before)', perExtra),
+        row('… by job (earlier model): flag / cohorts / win-back / storage', (x) =>
+          [x.byJobUsd.flag, x.byJobUsd.cohorts, x.byJobUsd.winback, x.byJobUsd.storage].map(usd).join(' / '),
+        ),
+        row('**all in with every recommendation below**', (_, i) => `**${usd(cost.withRecommendationsUsd[i] ?? 0)}**`),
+        row('SES (separate)', (x) => `${usd(x.ses.usd)} (${int(x.ses.emailsPerMonth)} emails)`),
+        row(
+          'one-time: first full flag pass · win-back catch-up day',
+          (x) => `${usd(x.oneTime.fullFlagPassUsd)} · ${usd(x.oneTime.winbackCatchUpUsd)}`,
+        ),
+        row('daily incremental flag run (local wall × N)', (x) => `${dec(x.limits.flagIncrementalSecondsPerRun, 0)} s`),
+        row(
+          `full-pass segment (${cost.measured.cohorts.segments} segments): upper / lower bound`,
+          (x) =>
+            `${dec(x.limits.segmentSecondsUpper / 60, 1)} / ${dec(x.limits.segmentSecondsLower / 60, 1)} min ` +
+            `(${x.limits.invocationsPerSegment} invocation${x.limits.invocationsPerSegment > 1 ? 's' : ''} of ≤ 10 min)`,
+        ),
+        row('SES sending time per day at the default 14/s', (x) => `${dec(x.ses.hoursOfSendingPerDay, 2)} h`),
+      ],
+    ),
+    '',
+    '### Recommendations (changes to infra/, not made here) and what each would save a month',
+    '',
+    table(
+      ['change', 'why', ...scaled.map((x) => `at ${int(x.customers)}`)],
+      cost.recommendations.map((rec) => [
+        rec.change,
+        rec.why,
+        ...rec.savingUsd.map((s) => `${rec.estimate ? '~' : ''}${usd(s)}`),
+      ]),
+    ),
+    '',
+    `The stack as synthesized: ${inv.functions.length} functions (${inv.functions
+      .map((f) => `${f.job} ${f.memoryMb} MB${f.tracingActive ? ', traced' : ''}`)
+      .join('; ')}), ${inv.alarms.length} alarms, ${inv.dashboards} dashboard, ${inv.kmsKeys} KMS key, ` +
+      `${inv.secrets} secret, ${inv.tables.length} tables (${inv.tables.filter((t) => t.pitr).length} with PITR; ` +
+      `indexes ${inv.tables.flatMap((t) => t.indexes).join(', ')}), ${inv.eventBuses} custom event bus, ` +
+      `${inv.logGroups} log groups, ${inv.customMetrics.length} custom metrics.`,
+    '',
+    `Prices (${PRICES.source}): DynamoDB $${PRICES.dynamodbUsdPerMillionReadRequestUnits} / ` +
+      `$${PRICES.dynamodbUsdPerMillionWriteRequestUnits} per million read / write request units, ` +
+      `$${PRICES.dynamodbUsdPerGbMonth}/GB-month, PITR $${PRICES.dynamodbPitrUsdPerGbMonth}/GB-month; Lambda arm64 ` +
+      `$${PRICES.lambdaArm64UsdPerGbSecond} per GB-second, $${PRICES.lambdaUsdPerMillionRequests} per million requests; ` +
+      `Step Functions Standard $${PRICES.stepFunctionsUsdPer1000StateTransitions} per 1,000 transitions; SQS ` +
+      `$${PRICES.sqsUsdPerMillionRequests} per million requests; EventBridge Scheduler ` +
+      `$${PRICES.schedulerUsdPerMillionInvocations} and PutEvents $${PRICES.eventBridgeUsdPerMillionEvents} per million; ` +
+      `CloudWatch $${PRICES.cloudwatchAlarmUsdPerMonth} per alarm, $${PRICES.cloudwatchDashboardUsdPerMonth} per ` +
+      `dashboard, $${PRICES.cloudwatchCustomMetricUsdPerMonth} per metric-month, Logs $${PRICES.cloudwatchLogsIngestUsdPerGb}/GB ` +
+      `ingested + $${PRICES.cloudwatchLogsStorageUsdPerGbMonth}/GB-month; X-Ray $${PRICES.xrayUsdPerMillionTracesRecorded} ` +
+      `per million traces; KMS $${PRICES.kmsUsdPerKeyMonth} per key-month; Secrets Manager ` +
+      `$${PRICES.secretsManagerUsdPerSecretMonth} per secret-month; SES $${PRICES.sesUsdPer1000Emails} per 1,000 emails. ` +
+      'No free tier applied.',
+    '',
+    'Assumptions:',
+    '',
+    ...cost.assumptions.map((a) => `- ${a}`),
+    '',
+  ];
+}
