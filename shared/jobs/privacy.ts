@@ -1,7 +1,7 @@
 import { type Customer, CustomerSchema, reclassify, withAggregatesOf } from '../domain/customer.ts';
-import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
 import { type ErasureEntry, erasedEmailHash, erasedIdHash, tombstoneIdOf } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
+import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { LedgerEntry } from '../domain/winback.ts';
 import type { CustomerRepository, ErasureRegistry, OrderRepository, SendLedger } from '../ports.ts';
 
