@@ -150,6 +150,12 @@ export const DeploymentConfigInputSchema = z.strictObject({
    */
   fullPassConcurrency: z.number().int().min(1).max(1000).default(16),
   /**
+   * X-Ray active tracing on every function and the full-pass state machine. Off by default: at 1M customers it is
+   * about $2/month that buys nothing the handlers' summary logs do not already say; turn it on to debug latency.
+   * @default false
+   */
+  tracing: z.boolean().default(false),
+  /**
    * Reserved concurrency of the public unsubscribe function: a flood of requests to the public URL can use at most
    * this many executions, never the account's concurrency the senders need (each request takes ~50 ms).
    * @default 10

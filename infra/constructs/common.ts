@@ -21,6 +21,8 @@ export interface JobCommonProps {
   readonly engineConfigJson: string;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** X-Ray active tracing of the functions (and the full-pass state machine): `tracing` in the deployment config. */
+  readonly tracing: boolean;
 }
 
 /** A job started by something other than a person: it has a function and a dead-letter queue. */

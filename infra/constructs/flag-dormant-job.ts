@@ -50,6 +50,7 @@ export class FlagDormantJob extends Construct implements MonitoredJob {
       entry: handlerEntry('flag-dormant.ts'),
       jobName: 'flag-dormant',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'Re-classifies lifecycle stages and flags dormant customers',
       environment: {
         ...baseEnvironment(props),

@@ -52,6 +52,7 @@ export class FullPassJob extends Construct implements MonitoredJob {
       entry: handlerEntry('full-pass.ts'),
       jobName: 'full-pass',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'Full passes (flag, cohorts): plan, one scan segment, merge; run by the full-pass state machine',
       environment: {
         ...baseEnvironment(props),
@@ -100,11 +101,19 @@ export class FullPassJob extends Construct implements MonitoredJob {
         fullPassDefinition(this, this.job.function, props.maxConcurrency),
       ),
       timeout: FULL_PASS_EXECUTION_TIMEOUT,
-      tracingEnabled: true,
+      tracingEnabled: props.tracing,
       // Every state transition, without execution data (inputs and outputs hold ids and counts only, but stay out).
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     this.acknowledgeWildcards();
+    if (!props.tracing) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason:
+          'X-Ray tracing is a deployment setting (`tracing`, off by default): every transition is logged to the ' +
+          'state machine log group, and each worker logs a summary with counts and ids.',
+      });
+    }
 
     this.deadLetterQueue = new JobDeadLetterQueue(this, 'DeadLetterQueue');
     this.schedule = new JobSchedule(this, 'CohortsSchedule', {

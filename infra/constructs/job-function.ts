@@ -95,12 +95,18 @@ export interface JobFunctionProps {
    * @default - none (the function draws on the account's unreserved concurrency)
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * X-Ray active tracing. Off unless asked for: traces are billed per function and per invocation and the
+   * handlers log a summary with counts and ids for every run.
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /**
  * A clientele job function with the project's defaults set once: Node.js 22 on arm64, an ESM bundle built by the
  * local esbuild, its own log group and a role that holds nothing but write access to that log group (each job
- * construct adds exactly the grants its handler needs), X-Ray tracing and Powertools settings.
+ * construct adds exactly the grants its handler needs), optional X-Ray tracing and Powertools settings.
  */
 export class JobFunction extends Construct {
   readonly function: NodejsFunction;
@@ -145,7 +151,7 @@ export class JobFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: APPLICATION_LOG_LEVEL[logLevel],
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
@@ -196,8 +202,8 @@ export class JobFunction extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords do not support ' +
-        'resource-level permissions, so they must use Resource "*". The only other "*" statement is ' +
+        'X-Ray tracing (Tracing.ACTIVE, when `tracing` is on): xray:PutTraceSegments and xray:PutTelemetryRecords ' +
+        'do not support resource-level permissions, so they must use Resource "*". The only other "*" statement is ' +
         'ses:GetAccount of winback-email and winback-send (the send quota), which has no resource-level ' +
         'permissions either.',
     });

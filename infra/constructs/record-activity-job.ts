@@ -35,6 +35,7 @@ export class RecordActivityJob extends Construct implements MonitoredJob {
       entry: handlerEntry('record-activity.ts'),
       jobName: 'record-activity',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'Applies customer events from the clientele bus',
       environment: { ...baseEnvironment(props), UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn },
       logRetention: props.logRetention,

@@ -47,6 +47,7 @@ export class SesFeedbackJob extends Construct implements MonitoredJob {
       entry: handlerEntry('ses-feedback.ts'),
       jobName: 'ses-feedback',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'Applies SES delivery, bounce and complaint events',
       environment: baseEnvironment(props),
       logRetention: props.logRetention,

@@ -53,6 +53,7 @@ export class UnsubscribeEndpoint extends Construct implements MonitoredJob {
       entry: handlerEntry('unsubscribe.ts'),
       jobName: 'unsubscribe',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'One-click unsubscribe endpoint (function URL)',
       environment: { ...baseEnvironment(props), UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn },
       logRetention: props.logRetention,

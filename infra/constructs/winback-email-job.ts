@@ -44,6 +44,7 @@ export class WinbackEmailJob extends Construct implements MonitoredJob {
       entry: handlerEntry('winback-email.ts'),
       jobName: 'winback-email',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'Plans the due win-back emails and queues them for winback-send',
       environment: {
         ...baseEnvironment(props),

@@ -84,6 +84,7 @@ export class WinbackSendJob extends Construct implements MonitoredJob {
       entry: handlerEntry('winback-send.ts'),
       jobName: 'winback-send',
       stageName: props.stageName,
+      tracing: props.tracing,
       description: 'Sends the queued win-back emails through SES',
       environment: {
         ...baseEnvironment(props),

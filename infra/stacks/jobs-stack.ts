@@ -51,6 +51,7 @@ export class ClienteleJobsStack extends Stack {
       engineConfigJson: JSON.stringify(config.engine),
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logRemovalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      tracing: config.tracing,
     };
 
     this.eventBus = new events.EventBus(this, 'EventBus', {

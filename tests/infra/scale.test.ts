@@ -327,7 +327,7 @@ describe('full passes: Step Functions Distributed Map', () => {
     expect(props).toMatchObject({
       StateMachineType: 'STANDARD',
       StateMachineName: 'clientele-dev-full-pass',
-      TracingConfiguration: { Enabled: true },
+      TracingConfiguration: { Enabled: false }, // tracing is off unless the configuration turns it on
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
     });
     expect(definitionOf(dev.jobs, stateMachineId).TimeoutSeconds).toBeGreaterThan(0);

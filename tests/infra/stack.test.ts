@@ -56,6 +56,7 @@ const PROD_INPUT = {
   sesIdentity: 'example.com',
   reportsAccessLogs: true,
   schedules: { winbackEnabled: false },
+  tracing: true,
 };
 
 interface Built {
@@ -303,7 +304,16 @@ describe('data stack', () => {
 });
 
 describe('functions', () => {
-  it('runs every function on Node.js 22, arm64, ESM bundle, tracing, own log group', () => {
+  it('traces no function unless the configuration says so (tracing: true traces all seven)', () => {
+    const modes = (built: Built) =>
+      Object.values(built.jobs.findResources('AWS::Lambda::Function')).map(
+        (fn) => (fn.Properties.TracingConfig as { Mode?: string } | undefined)?.Mode ?? 'none',
+      );
+    expect(new Set(modes(dev))).not.toContain('Active');
+    expect(modes(prod)).toEqual(Array(7).fill('Active'));
+  });
+
+  it('runs every function on Node.js 22, arm64, ESM bundle, own log group', () => {
     const functions = Object.values(dev.jobs.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(7);
     const roles = new Set<string>();
@@ -312,7 +322,6 @@ describe('functions', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
       });
       const env = fn.Properties.Environment.Variables;
@@ -614,6 +623,7 @@ describe('functions', () => {
       logRetention: logs.RetentionDays.TWO_WEEKS,
       logRemovalPolicy: RemovalPolicy.DESTROY,
       unsubscribeSecret: data.unsubscribeSecret,
+      tracing: false,
     };
     const endpoint = new UnsubscribeEndpoint(stack, 'Custom', { ...common, reservedConcurrency: 25 });
     const fn = Template.fromStack(stack).toJSON().Resources[logicalId(endpoint.job.function)];
