@@ -36,8 +36,10 @@ export function recommendations(m: MeasuredRuns, scaled: ScaledCost[]): Recommen
     {
       id: 'xray',
       change:
-        `X-Ray tracing off by default (JobFunction sets Tracing.ACTIVE on all ${traced} functions; the state machine ` +
-        'traces too): a config switch to turn it on while debugging',
+        traced === 0
+          ? 'X-Ray tracing off by default (done: `tracing` in the deployment config turns it on while debugging)'
+          : `X-Ray tracing off by default (Tracing.ACTIVE on ${traced} functions; the state machine traces too): ` +
+            'a config switch to turn it on while debugging',
       why:
         `$${PRICES.xrayUsdPerMillionTracesRecorded} per million traces; Lambda records the first invocation each ` +
         'second and 5% of the rest, so at these rates nearly every event-driven invocation is a trace',
