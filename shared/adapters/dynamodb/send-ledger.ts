@@ -122,13 +122,21 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
       const entries: LedgerEntry[] = [];
       const pages = paginateQuery(
         { client },
-        {
-          TableName: table,
-          KeyConditionExpression: 'customerId = :c AND begins_with(#k, :p)',
-          ExpressionAttributeNames: { '#k': 'key' },
-          ExpressionAttributeValues: { ':c': customerId, ':p': prefix },
-          ConsistentRead: true,
-        },
+        // DynamoDB refuses an empty string in a key condition (dynalite does not): no prefix, no begins_with.
+        prefix
+          ? {
+              TableName: table,
+              KeyConditionExpression: 'customerId = :c AND begins_with(#k, :p)',
+              ExpressionAttributeNames: { '#k': 'key' },
+              ExpressionAttributeValues: { ':c': customerId, ':p': prefix },
+              ConsistentRead: true,
+            }
+          : {
+              TableName: table,
+              KeyConditionExpression: 'customerId = :c',
+              ExpressionAttributeValues: { ':c': customerId },
+              ConsistentRead: true,
+            },
       );
       for await (const result of pages) {
         const page = parseAll(result.Items);
