@@ -66,7 +66,8 @@ export async function runDemo(
       policy: rt.config.policy,
     },
     {
-      profiles: base.profiles,
+      // Who had signed up by then; later sign-ups arrive as events during the replay, like orders.
+      profiles: base.profiles.filter((p) => !p.signed_up_at || p.signed_up_at <= replayStart),
       orders: history,
       // The history ends where the replay starts: classified as of then, the first replayed run writes only changes.
       asOf: replayStart,
@@ -75,11 +76,32 @@ export async function runDemo(
     },
   );
 
+  if (imported.rejected.length > 0)
+    log(
+      `Import rejected ${imported.rejected.length} records, e.g. ${imported.rejected[0]?.customerId}: ${imported.rejected[0]?.error}`,
+    );
+
   const runs: DemoResult['runs'] = [];
   const sentPerStep: Record<string, number> = {};
   let eventsRecorded = 0;
+  let signedUpUntil = replayStart;
   for (let d = o.replayDays; d >= 0; d -= o.stepDays) {
     const day = endOfDay(addDays(asOf, -d).slice(0, 10));
+    const signUps: CustomerEvent[] = base.profiles
+      .filter((p) => p.signed_up_at && p.signed_up_at > signedUpUntil && p.signed_up_at <= day)
+      .map((p) => ({
+        type: 'customer.signed_up',
+        eventId: `signup-${p.customer_id}`,
+        customerId: p.customer_id,
+        occurredAt: p.signed_up_at ?? day,
+        ...(p.email ? { email: p.email } : {}),
+        ...(p.name ? { name: p.name } : {}),
+        ...(p.locale ? { locale: p.locale } : {}),
+        ...(p.time_zone ? { timeZone: p.time_zone } : {}),
+        ...(p.marketing_consent !== undefined ? { marketingConsent: p.marketing_consent } : {}),
+        ...(p.consent_source ? { consentSource: p.consent_source } : {}),
+      }));
+    signedUpUntil = day;
     const events: CustomerEvent[] = live
       .filter((x) => x.placedAt <= day && x.placedAt > addDays(day, -o.stepDays))
       .map((x) => ({
@@ -92,6 +114,7 @@ export async function runDemo(
         currency: x.currency,
       }));
     if (d === o.replayDays) events.splice(0); // the first replay day starts from the imported history
+    events.unshift(...signUps);
     const recorded = await recordActivity(
       {
         customers: rt.stores.customers,

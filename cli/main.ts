@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { endOfDay } from '../shared/domain/time.ts';
-import { eraseCustomer, exportCustomer } from '../shared/jobs/privacy.ts';
-import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
-import { printCheck, runCheck, runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
+import { asDate, positiveInt, positiveNumber } from './args.ts';
+import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
+import { registerDataCommands } from './data-commands.ts';
 import { runDemo } from './demo.ts';
 import { erasureKeyFor } from './erasure-key.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
@@ -17,27 +17,6 @@ import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const today = () => new Date().toISOString().slice(0, 10);
-
-function asDate(value: string): string {
-  try {
-    endOfDay(value);
-    return value;
-  } catch {
-    throw new InvalidArgumentError('expected a date YYYY-MM-DD');
-  }
-}
-
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
-  return parsed;
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
-  return parsed;
-}
 
 const program = new Command('clientele')
   .description(
@@ -79,7 +58,7 @@ const program = new Command('clientele')
     `
 Examples:
   npm start                                         the demo: synthetic base, flag, cohorts, win-back on local servers
-  clientele import --format cdnow data/CDNOW_master.txt
+  clientele import --format cdnow --as-of 1998-06-30 data/cdnow/CDNOW_master.txt
   clientele cohorts --as-of 1998-06-30 --json
   clientele winback --dry-run --json
   clientele --dynamodb-endpoint http://127.0.0.1:8000 flag --as-of 2026-11-23`,
@@ -253,93 +232,7 @@ program
     }
   });
 
-program
-  .command('export')
-  .description('print everything held about one customer as JSON (data-subject access request)')
-  .argument('<customerId>', 'the customer id')
-  .action(async (customerId: string) => {
-    const rt = await openRuntime(globals());
-    try {
-      process.stdout.write(`${JSON.stringify(await exportCustomer(rt.stores, customerId), null, 2)}\n`);
-    } finally {
-      await rt.close();
-    }
-  });
-
-program
-  .command('erase')
-  .description(
-    'erase a customer: orders and sends deleted, profile replaced by an anonymous tombstone (aggregates, address hash)',
-  )
-  .argument('<customerId>', 'the customer id')
-  .action(async (customerId: string) => {
-    const rt = await openRuntime(globals());
-    try {
-      const summary = await eraseCustomer(
-        { ...rt.stores, erasureKey: await erasureKeyFor(globals()) },
-        customerId,
-        new Date().toISOString(),
-      );
-      emit(
-        summary,
-        summary.found
-          ? `Erased customer ${customerId}: ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted; anonymous tombstone ${summary.tombstoneId} keeps aggregates and the keyed address hash (suppressed).`
-          : `No customer ${customerId}; ${summary.ordersDeleted} orders and ${summary.ledgerEntriesDeleted} send records deleted.`,
-      );
-    } finally {
-      await rt.close();
-    }
-  });
-
-program
-  .command('check')
-  .description(
-    'verify the data invariants (order totals, consent after erasure, classification, future instants) and index consistency; exit 1 on any violation',
-  )
-  .option('--repair', 'fix what can be derived from stored orders and erasures (conditional writes)')
-  .action(async (o) => {
-    const g = globals();
-    const rt = await openRuntime(g);
-    try {
-      // Read-only unless --repair; without the deployed secret in AWS, erasure checks (I3) are skipped.
-      const erasureKey = g.aws && !process.env.CLIENTELE_UNSUBSCRIBE_SECRET ? undefined : await erasureKeyFor(g);
-      const summary = await runCheck(rt, { repair: Boolean(o.repair), erasureKey }, bars());
-      emit(summary, printCheck(summary));
-      if (summary.violations.some((v) => !v.repaired)) process.exitCode = 1;
-    } finally {
-      await rt.close();
-    }
-  });
-
-program
-  .command('reconcile')
-  .description('list win-back sends whose SES outcome is unknown (the run died or timed out around the SES call)')
-  .addOption(
-    new Option(
-      '--release-older-than-hours <n>',
-      'release claims older than this so the step can be sent again; only safe where SES Send events resolve accepted sends',
-    ).argParser(positiveNumber),
-  )
-  .action(async (o) => {
-    const rt = await openRuntime(globals());
-    try {
-      const summary = await reconcileClaims(rt.stores, {
-        now: new Date().toISOString(),
-        graceHours: o.releaseOlderThanHours ?? 0,
-        release: o.releaseOlderThanHours !== undefined,
-      });
-      emit(
-        summary,
-        `Claims with unknown outcome: ${summary.waiting} listed, ${summary.released} released` +
-          summary.pending
-            .slice(0, 50)
-            .map((p) => `\n  customer ${p.customerId} ${p.key} claimed ${p.claimedAt}${p.error ? ` (${p.error})` : ''}`)
-            .join(''),
-      );
-    } finally {
-      await rt.close();
-    }
-  });
+registerDataCommands(program, { globals, emit, bars });
 
 program
   .command('results')
