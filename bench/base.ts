@@ -5,7 +5,7 @@ import { type TableNames, tableNames } from '../shared/adapters/dynamodb/tables.
 import { reclassify } from '../shared/domain/customer.ts';
 import { DEFAULT_POLICY } from '../shared/domain/lifecycle.ts';
 import { addDays, endOfDay } from '../shared/domain/time.ts';
-import { flagDormantIncremental, policyFingerprint } from '../shared/jobs/flag-dormant.ts';
+import { flagDormant, policyFingerprint } from '../shared/jobs/flag-dormant.ts';
 import {
   AS_OF_DATE,
   type BenchContext,
@@ -59,7 +59,7 @@ export interface BaseSetup {
  * Seeds --customers synthetic customers (BatchWrite), every one classified as of D by the pure rule the flag applies
  * (reclassify), and sets the flag's watermark to D with the policy fingerprint, as a successful full pass leaves it;
  * `--classify-with-job` instead seeds raw customers and runs the initial classification through
- * flagDormantIncremental (a full pass that writes everyone and leaves the watermark; ~3 more minutes at 100k).
+ * flagDormant (a full pass that writes everyone and leaves the watermark; ~3 more minutes at 100k).
  */
 export async function seedBase(ctx: BenchContext): Promise<BaseSetup> {
   const { client } = await ctx.dynamo();
@@ -101,7 +101,7 @@ export async function seedBase(ctx: BenchContext): Promise<BaseSetup> {
   } else {
     counter.reset();
     const initial = await timed(() =>
-      flagDormantIncremental(
+      flagDormant(
         { customers: stores.customers, watermarks: stores.snapshots },
         { asOf, policy: DEFAULT_POLICY, segments: SEGMENTS },
       ),
@@ -110,7 +110,7 @@ export async function seedBase(ctx: BenchContext): Promise<BaseSetup> {
     if (initial.value.mode !== 'full') throw new Error(`the initial classification ran ${initial.value.mode}`);
     initialFlag = {
       asOf,
-      method: `flagDormantIncremental: ${initial.value.mode} pass (${initial.value.reason})`,
+      method: `flagDormant: ${initial.value.mode} pass (${initial.value.reason})`,
       seconds: initial.seconds,
       changed: initial.value.changed,
       writeRequests: initialCounts.writeRequests,

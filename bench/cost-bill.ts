@@ -1,4 +1,4 @@
-import type { EmailFeedback } from '../shared/domain/email-feedback.ts';
+import { type EmailFeedback, EmailFeedbackSchema } from '../shared/domain/email-feedback.ts';
 import type { MeasuredRuns } from './cost.ts';
 import {
   HOURS_PER_MONTH,
@@ -8,9 +8,10 @@ import {
   usdLambdaRequests,
   usdRead,
   usdWrite,
-  WEEKS_PER_MONTH,
 } from './prices.ts';
-import type { MeasuredFeedback } from './scenarios/sends.ts';
+
+/** The paths an SES event takes through applySesFeedback (shared/jobs/ses-feedback.ts), each measured. */
+export type FeedbackPath = 'send' | 'delivery' | 'open' | 'bounce';
 
 /**
  * The rest of a real bill, next to the four jobs' core (cost.ts): the fixed items of the synthesized stack (alarms,
@@ -31,19 +32,27 @@ export const SES_EVENTS_PER_EMAIL: Record<EmailFeedback['type'], number> = {
   reject: 0.001,
 };
 /** The measured path each SES event type takes through applySesFeedback (shared/jobs/ses-feedback.ts). */
-const FEEDBACK_PATH: Record<EmailFeedback['type'], MeasuredFeedback> = {
+export const FEEDBACK_PATH: Record<EmailFeedback['type'], FeedbackPath> = {
   // resolve the claim only
   send: 'send',
   delivery_delay: 'send',
-  // resolve + record on the ledger + read and write the customer
+  // resolve + record on the ledger + read the customer (written only if it had soft bounces: rarely)
   delivery: 'delivery',
-  bounce: 'delivery',
-  complaint: 'delivery',
+  // resolve + record on the ledger + read and write the customer
+  bounce: 'bounce',
+  complaint: 'bounce',
   // resolve + record on the ledger
   open: 'open',
   click: 'open',
   reject: 'open',
 };
+
+/** SES events per email of the types the configuration set publishes (the others never reach ses-feedback). */
+export function publishedSesEvents(published: readonly EmailFeedback['type'][]): [EmailFeedback['type'], number][] {
+  return EmailFeedbackSchema.shape.type.options
+    .filter((type) => published.includes(type))
+    .map((type) => [type, SES_EVENTS_PER_EMAIL[type]]);
+}
 /** Emails whose recipient unsubscribes (assumption): each a GET (confirmation page) and a POST (RFC 8058). */
 export const UNSUBSCRIBES_PER_EMAIL = 0.005;
 /** Billed duration of one event-driven invocation (assumption: 3 DynamoDB calls + handler, warm). */
@@ -59,10 +68,10 @@ export const LOG_BYTES = { systemPerInvocation: 700, summaryLine: 600, emfLine: 
 export interface BillInputs {
   customers: number;
   emailsPerMonth: number;
-  /** invocations of the four core jobs (cost.ts) */
+  /** invocations of the scheduled jobs' functions (cost.ts), by job */
   invocationsByJob: Record<string, number>;
-  stateMachineExecutionsPerMonth: number;
-  stateTransitionsPerMonth: number;
+  /** executions (with Distributed Map children) and state transitions per month, by the job a state machine runs */
+  stateMachinesByJob: Record<string, { executions: number; transitions: number }>;
   /** the customers and ledger tables without their indexes (what point-in-time recovery is billed on) */
   baseTableBytes: number;
   /** the customers' GSI copies */
@@ -99,6 +108,7 @@ export interface RestOfBill {
   pitr: { gb: number; usd: number };
   logs: { gb: number; ingestUsd: number; storageUsd: number; usd: number; systemShare: number };
   xray: { traces: number; usd: number };
+  /** usedUsd: the metrics ALARMED_METRICS lists (published with `metrics: "alarmed"`) */
   metrics: { count: number; upperBoundUsd: number; usd: number; usedUsd: number };
   fixed: {
     alarms: number;
@@ -137,12 +147,21 @@ export function tracesRecorded(n: number): number {
 /** Hours of a month in which a metric with `n` datapoints, spread evenly, receives data (an upper bound). */
 export const activeHours = (n: number) => HOURS_PER_MONTH * (1 - Math.exp(-n / HOURS_PER_MONTH));
 
+/** Whether a function's Lambda platform lines (platform.start, platform.report: INFO) reach its log group. */
+export const platformLinesLogged = (systemLogLevel: string) => systemLogLevel === 'INFO' || systemLogLevel === 'DEBUG';
+
 export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
   const inv = m.inventory;
-  const memoryOf = (job: string) => inv.functions.find((fn) => fn.job === job)?.memoryMb ?? 512;
+  const memoryOf = (job: string) => {
+    const fn = inv.functions.find((f) => f.job === job);
+    if (!fn) throw new Error(`the synthesized stack has no ${job} function`);
+    return fn.memoryMb;
+  };
   const perCustomerPerMonth = m.orders.perCustomerPerMonth;
   const orderEvents = x.customers * perCustomerPerMonth;
-  const sesEvents = x.emailsPerMonth * Object.values(SES_EVENTS_PER_EMAIL).reduce((a, b) => a + b, 0);
+  const sesEventShares = publishedSesEvents(inv.sesEventTypes);
+  const sesEventsPerEmail = (type: EmailFeedback['type']) => sesEventShares.find(([t]) => t === type)?.[1] ?? 0;
+  const sesEvents = x.emailsPerMonth * sesEventShares.reduce((n, [, share]) => n + share, 0);
   const unsubscribes = x.emailsPerMonth * UNSUBSCRIBES_PER_EMAIL;
   const invocationsByJob: Record<string, number> = {
     ...x.invocationsByJob,
@@ -170,7 +189,7 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
 
   let fbRead = 0;
   let fbWrite = 0;
-  for (const [type, share] of Object.entries(SES_EVENTS_PER_EMAIL) as [EmailFeedback['type'], number][]) {
+  for (const [type, share] of sesEventShares) {
     const path = m.sesFeedback[FEEDBACK_PATH[type]];
     fbRead += x.emailsPerMonth * share * path.readUnits;
     fbWrite += x.emailsPerMonth * share * path.writeUnits;
@@ -185,8 +204,8 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
     usd: 0,
   };
   sesFeedback.usd = sesFeedback.dynamodbUsd + sesFeedback.lambdaUsd;
-  // A POST reads and writes the customer like a delivery event; a GET reads it.
-  const d = m.sesFeedback.delivery;
+  // A POST reads and writes the customer like a bounce event; a GET reads it.
+  const d = m.sesFeedback.bounce;
   const unsubscribeGbs = 2 * unsubscribes * EVENT_INVOCATION_SECONDS * (memoryOf('unsubscribe') / 1024);
   const unsubscribeUsd =
     usdRead(unsubscribes * 2 * d.readUnits) +
@@ -206,14 +225,17 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
   let traces = 0;
   for (const fn of inv.functions) {
     const n = invocationsByJob[fn.job] ?? 0;
-    systemBytes += n * LOG_BYTES.systemPerInvocation;
-    logBytes +=
-      n * (LOG_BYTES.systemPerInvocation + LOG_BYTES.summaryLine + fn.emfLinesPerInvocation * LOG_BYTES.emfLine);
+    // platform.start and platform.report are INFO lines: a system log level of WARN leaves them out.
+    const system = platformLinesLogged(fn.systemLogLevel) ? n * LOG_BYTES.systemPerInvocation : 0;
+    systemBytes += system;
+    logBytes += system + n * (LOG_BYTES.summaryLine + fn.emfLinesPerInvocation * LOG_BYTES.emfLine);
     if (fn.tracingActive) traces += tracesRecorded(n);
   }
   for (const sm of inv.stateMachines) {
-    if (sm.logLevel === 'ALL') logBytes += x.stateTransitionsPerMonth * LOG_BYTES.stateMachineEvent;
-    if (sm.tracing) traces += tracesRecorded(x.stateMachineExecutionsPerMonth);
+    const runs = x.stateMachinesByJob[sm.job];
+    if (!runs) throw new Error(`the cost model does not know how often state machine ${sm.name} runs`);
+    if (sm.logLevel === 'ALL') logBytes += runs.transitions * LOG_BYTES.stateMachineEvent;
+    if (sm.tracing) traces += tracesRecorded(runs.executions);
   }
   const retentionMonths = Math.max(...inv.logRetentionDays, 0) / 30;
   const logs = {
@@ -230,15 +252,16 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
   // Datapoints per metric and month: one per invocation of its function, except the metrics that only some
   // invocations publish.
   const datapoints = (job: string, name: string): number => {
-    if (job === 'flag-dormant' && name === 'FullPasses') return 0;
-    if (job === 'full-pass') return name === 'CohortsComputed' || name === 'InvalidItems' ? WEEKS_PER_MONTH : 0;
+    // Starts a full pass only after an import or a policy change.
+    if (job === 'flag-dormant' && name === 'FullPassesStarted') return 0;
     if (job === 'ses-feedback' && name.startsWith('Email_')) {
-      return x.emailsPerMonth * (SES_EVENTS_PER_EMAIL[name.slice(6) as EmailFeedback['type']] ?? 0);
+      const type = EmailFeedbackSchema.shape.type.safeParse(name.slice('Email_'.length));
+      return type.success ? x.emailsPerMonth * sesEventsPerEmail(type.data) : 0;
     }
     if (job === 'ses-feedback' && name === 'CustomersSuppressed') {
-      return x.emailsPerMonth * (SES_EVENTS_PER_EMAIL.bounce + SES_EVENTS_PER_EMAIL.complaint);
+      return x.emailsPerMonth * (sesEventsPerEmail('bounce') + sesEventsPerEmail('complaint'));
     }
-    if (job === 'unsubscribe') return unsubscribes;
+    if (job === 'unsubscribe' && name === 'Unsubscribed') return unsubscribes;
     return invocationsByJob[job] ?? 0;
   };
   const metricUsd = (list: typeof inv.customMetrics) =>
@@ -252,7 +275,7 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
     count: inv.customMetrics.length,
     upperBoundUsd: inv.customMetrics.length * PRICES.cloudwatchCustomMetricUsdPerMonth,
     usd: metricUsd(inv.customMetrics),
-    usedUsd: metricUsd(inv.customMetrics.filter((c) => inv.usedCustomMetrics.includes(c.name))),
+    usedUsd: metricUsd(inv.customMetrics.filter((c) => c.alarmed)),
   };
 
   const fixed = {

@@ -1,4 +1,4 @@
-import { type BillInputs, type RestOfBill, restOfBill } from './cost-bill.ts';
+import { type BillInputs, type FeedbackPath, type RestOfBill, restOfBill } from './cost-bill.ts';
 import {
   DAYS_PER_MONTH,
   ITEM_OVERHEAD_BYTES,
@@ -11,7 +11,6 @@ import {
   usdTransitions,
   usdWrite,
 } from './prices.ts';
-import type { MeasuredFeedback } from './scenarios/sends.ts';
 import type { StackInventory } from './template.ts';
 
 /**
@@ -44,12 +43,25 @@ export function fullPassTransitions(segments: number, invocations: number): numb
   return 4 + 2 * segments + 3 * invocations;
 }
 
-/** Per-unit figures measured at the bench size (capacity units as the local server reported them). */
+/** A KEYS_ONLY entry of a customer index: customerId and the index's two key attributes (names included). */
+export const KEYS_ONLY_ENTRY_BYTES = 70;
+
+/**
+ * Per-unit figures for the design in the template (capacity units as the local server reported them; adjusted
+ * where the measuring runs had other customer index projections, see `projection`).
+ */
 export interface MeasuredRuns {
   customers: number;
   avgCustomerItemBytes: number;
-  /** share of customers stored in each GSI (projection ALL: a full copy of the item each) */
+  /** share of customers stored in each GSI */
   gsiShares: { nextCheck: number; dormancy: number; winbackDue: number };
+  /**
+   * The customer indexes: their projection in the template and in the runs that measured the write units; when
+   * they differ the per-unit figures were estimated from the measured ones (`estimate`).
+   */
+  projection: { template: string; measured: string; estimate?: string };
+  /** bytes of one customer index entry, overhead included (the item with ALL, its keys with KEYS_ONLY) */
+  gsiEntryBytes: number;
   avgLedgerItemBytes: number;
   flag: {
     /** the incremental run covered this many days of changes */
@@ -129,7 +141,7 @@ export interface MeasuredRuns {
     localSecondsPerEvent: number;
   };
   /** ses-feedback per SES event, by the paths that differ (sends) */
-  sesFeedback: Record<MeasuredFeedback, { requests: number; readUnits: number; writeUnits: number }>;
+  sesFeedback: Record<FeedbackPath, { requests: number; readUnits: number; writeUnits: number }>;
   /** the synthesized stack (alarms, dashboards, functions, keys, secrets, tables, metrics) */
   inventory: StackInventory;
 }
@@ -256,8 +268,10 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
   const writes = flagWrite + cohortsWrite + plannerWrite + senderWrite;
 
   const gsiCopies = m.gsiShares.nextCheck + m.gsiShares.dormancy + m.gsiShares.winbackDue;
+  const gsiBytes = customers * gsiCopies * m.gsiEntryBytes;
   const storageBytes =
-    customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) * (1 + gsiCopies) +
+    customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) +
+    gsiBytes +
     stepsPerMonth * LEDGER_MONTHS_KEPT * (m.avgLedgerItemBytes + ITEM_OVERHEAD_BYTES);
   const storageGb = storageBytes / 2 ** 30;
 
@@ -352,17 +366,22 @@ export function scaleCost(m: MeasuredRuns, customers: number): ScaledCost {
     emailsPerMonth,
     invocationsByJob: {
       'flag-dormant': DAYS_PER_MONTH,
-      'full-pass': c.runsPerMonth * pass.lambdaRequests,
+      // Full flag passes run after an import or a policy change only (one-time, below).
+      'flag-full-pass': 0,
+      'churn-cohorts': c.runsPerMonth * pass.lambdaRequests,
       'winback-email': plannerRunsPerMonth,
       'winback-send': senderInvocations,
     },
-    stateMachineExecutionsPerMonth: c.runsPerMonth * (1 + c.segments),
-    stateTransitionsPerMonth: transitions,
+    // By the job a state machine is named after: the cohorts one runs weekly, the flag full pass one-time.
+    stateMachinesByJob: {
+      'churn-cohorts': { executions: c.runsPerMonth * (1 + c.segments), transitions },
+      'flag-full-pass': { executions: 0, transitions: 0 },
+    },
     // Backups cover the base tables (indexes are rebuilt on restore): customers and ledger here, orders in the bill.
     baseTableBytes:
       customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) +
       stepsPerMonth * LEDGER_MONTHS_KEPT * (m.avgLedgerItemBytes + ITEM_OVERHEAD_BYTES),
-    gsiCopyBytes: customers * (m.avgCustomerItemBytes + ITEM_OVERHEAD_BYTES) * gsiCopies,
+    gsiCopyBytes: gsiBytes,
     winbackWriteUnits: plannerWrite + senderWrite,
   };
   const bill = restOfBill(m, billInputs);

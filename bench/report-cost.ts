@@ -1,7 +1,50 @@
 import type { ScaledCost } from './cost.ts';
+import { BEFORE, type CostLine, type CostLines, costLines, FIXED_LINES, LINE_LABELS, sumLines } from './cost-lines.ts';
 import { dec, int, pct, table, usd } from './format.ts';
 import { PRICES } from './prices.ts';
-import type { BenchResults, SectionKey } from './results.ts';
+import { type BenchResults, sectionRun } from './results.ts';
+import type { CostResult } from './scenarios/cost.ts';
+
+const usd2 = (n: number) => `$${dec(n, 2)}`;
+
+/** The bill as line items, before the issue "The job as the unit of the house" and now, side by side per size. */
+export function beforeAfterTable(cost: CostResult): string {
+  const now = cost.scaled.map((x) => ({ customers: x.customers, lines: costLines(x) }));
+  const before = now.map((n) => BEFORE.bySize.find((b) => b.customers === n.customers)?.lines);
+  const cells = (pick: (lines: CostLines) => number) =>
+    now.flatMap((n, i) => {
+      const b = before[i];
+      return [b ? usd2(pick(b)) : '—', usd2(pick(n.lines))];
+    });
+  const growing = (lines: CostLines) => sumLines(lines) - sumLines(lines, FIXED_LINES);
+  const perExtra = (list: (CostLines | undefined)[]) =>
+    list.map((lines, i) => {
+      const prev = list[i - 1];
+      const [n, p] = [now[i], now[i - 1]];
+      return lines && prev && n && p
+        ? usd2((sumLines(lines) - sumLines(prev)) / ((n.customers - p.customers) / 1e6))
+        : '—';
+    });
+  const extraBefore = perExtra(before);
+  const extraNow = perExtra(now.map((n) => n.lines));
+  const lineOrder = Object.keys(LINE_LABELS).filter((k): k is CostLine => k in LINE_LABELS);
+  return table(
+    ['per month', ...now.flatMap((n) => [`${int(n.customers)} before`, `${int(n.customers)} now`])],
+    [
+      ...lineOrder.map((line) => [
+        `${LINE_LABELS[line]}${FIXED_LINES.includes(line) ? ' (fixed)' : ''}`,
+        ...cells((l) => l[line]),
+      ]),
+      ['**all in, SES excluded**', ...cells((l) => sumLines(l)).map((c) => `**${c}**`)],
+      ['… fixed part (alarms, dashboard, key, secret, idle polling)', ...cells((l) => sumLines(l, FIXED_LINES))],
+      ['… the part that grows with the base', ...cells(growing)],
+      [
+        '… per additional 1M customers (against the size before)',
+        ...now.flatMap((_, i) => [extraBefore[i] ?? '—', extraNow[i] ?? '—']),
+      ],
+    ],
+  );
+}
 
 export function costSection(r: BenchResults): string[] {
   const cost = r.cost;
@@ -10,13 +53,14 @@ export function costSection(r: BenchResults): string[] {
   const inv = cost.measured.inventory;
   const row = (label: string, f: (x: ScaledCost, i: number) => string) => [label, ...scaled.map(f)];
   const stale = Object.entries(cost.sources)
-    .filter(([key, run]) => r[key as SectionKey]?.run !== run)
+    .filter(([key, run]) => sectionRun(r, key) !== run)
     .map(([key]) => key);
   const b = (x: ScaledCost) => x.bill;
   const perExtra = (x: ScaledCost, i: number) => {
     const prev = scaled[i - 1];
     return prev ? usd((x.totalWithoutSesUsd - prev.totalWithoutSesUsd) / ((x.customers - prev.customers) / 1e6)) : '—';
   };
+  const projection = cost.measured.projection;
   return [
     '## Monthly cost of the deployed design',
     '',
@@ -25,6 +69,16 @@ export function costSection(r: BenchResults): string[] {
         .map(([key, run]) => `${key} ${run.slice(0, 16)}Z`)
         .join(', ')}.` +
       (stale.length ? ` **Stale:** ${stale.join(', ')} measured again since; run \`--scenarios cost\`.` : ''),
+    '',
+    `Before (commit ${BEFORE.commit}, the cost run of ${BEFORE.run.slice(0, 16)}Z: ${BEFORE.customMetrics} custom ` +
+      `metrics, the dashboard, the alarm topic's KMS key, ${BEFORE.alarms} alarms, platform log lines, 512 MB event ` +
+      'handlers, a customer write per SES delivery, customer indexes projecting ALL) and now, from the same measured ' +
+      'sections:',
+    '',
+    beforeAfterTable(cost),
+    '',
+    `Customer indexes: ${projection.template} in the template, measured with ${projection.measured}` +
+      (projection.estimate ? ` (**estimate**: ${projection.estimate}).` : '.'),
     '',
     table(
       ['', ...scaled.map((x) => `${int(x.customers)} customers`)],
@@ -59,7 +113,7 @@ export function costSection(r: BenchResults): string[] {
           (x) => `${usd(x.lambda.computeUsd + x.lambda.requestsUsd)} (${int(x.lambda.requestsPerMonth)} inv.)`,
         ),
         row(
-          'Step Functions (cohorts)',
+          `Step Functions (${inv.stateMachines.length} state machines; the weekly cohorts run)`,
           (x) => `${usd(x.stepFunctions.usd)} (${int(x.stepFunctions.transitionsPerMonth)} transitions)`,
         ),
         row('SQS', (x) => `${usd(x.sqs.usd)} (${int(x.sqs.requestsPerMonth)} requests)`),
@@ -107,6 +161,13 @@ export function costSection(r: BenchResults): string[] {
           [x.byJobUsd.flag, x.byJobUsd.cohorts, x.byJobUsd.winback, x.byJobUsd.storage].map(usd).join(' / '),
         ),
         row('**all in with every recommendation below**', (_, i) => `**${usd(cost.withRecommendationsUsd[i] ?? 0)}**`),
+        row('… per additional 1M customers with them', (_, i) => {
+          const [x, prev] = [cost.withRecommendationsUsd[i], cost.withRecommendationsUsd[i - 1]];
+          const [n, p] = [scaled[i], scaled[i - 1]];
+          return x !== undefined && prev !== undefined && n && p
+            ? usd2((x - prev) / ((n.customers - p.customers) / 1e6))
+            : '—';
+        }),
         row('SES (separate)', (x) => `${usd(x.ses.usd)} (${int(x.ses.emailsPerMonth)} emails)`),
         row(
           'one-time: first full flag pass · win-back catch-up day',
@@ -123,23 +184,33 @@ export function costSection(r: BenchResults): string[] {
       ],
     ),
     '',
-    '### Recommendations (changes to infra/, not made here) and what each would save a month',
+    '### Recommendations (not made yet) and what each would save a month',
     '',
-    table(
-      ['change', 'why', ...scaled.map((x) => `at ${int(x.customers)}`)],
-      cost.recommendations.map((rec) => [
-        rec.change,
-        rec.why,
-        ...rec.savingUsd.map((s) => `${rec.estimate ? '~' : ''}${usd(s)}`),
-      ]),
-    ),
+    cost.recommendations.length === 0
+      ? 'None left in the template.'
+      : table(
+          ['change', 'why', ...scaled.map((x) => `at ${int(x.customers)}`)],
+          cost.recommendations.map((rec) => [
+            rec.change,
+            rec.why,
+            ...rec.savingUsd.map((s) => `${rec.estimate ? '~' : ''}${usd(s)}`),
+          ]),
+        ),
     '',
     `The stack as synthesized: ${inv.functions.length} functions (${inv.functions
-      .map((f) => `${f.job} ${f.memoryMb} MB${f.tracingActive ? ', traced' : ''}`)
-      .join('; ')}), ${inv.alarms.length} alarms, ${inv.dashboards} dashboard, ${inv.kmsKeys} KMS key, ` +
+      .map(
+        (f) =>
+          `${f.job} ${f.memoryMb} MB, system logs ${f.systemLogLevel}${f.tracingActive ? ', traced' : ''}` +
+          `${f.metrics.length ? `, publishes ${f.metrics.join(', ')}` : ''}`,
+      )
+      .join('; ')}), ${inv.stateMachines.length} state machines (${inv.stateMachines.map((s) => s.job).join(', ')}), ` +
+      `${inv.alarms.length} alarms, ${inv.dashboards} dashboards, ${inv.kmsKeys} KMS keys, ` +
       `${inv.secrets} secret, ${inv.tables.length} tables (${inv.tables.filter((t) => t.pitr).length} with PITR; ` +
-      `indexes ${inv.tables.flatMap((t) => t.indexes).join(', ')}), ${inv.eventBuses} custom event bus, ` +
-      `${inv.logGroups} log groups, ${inv.customMetrics.length} custom metrics.`,
+      `indexes ${inv.tables
+        .flatMap((t) => t.indexes)
+        .map((i) => `${i.name} (${i.projection})`)
+        .join(', ')}), ${inv.eventBuses} custom event bus, ${inv.logGroups} log groups, ` +
+      `${inv.customMetrics.length} custom metrics, SES events published: ${inv.sesEventTypes.join(', ')}.`,
     '',
     `Prices (${PRICES.source}): DynamoDB $${PRICES.dynamodbUsdPerMillionReadRequestUnits} / ` +
       `$${PRICES.dynamodbUsdPerMillionWriteRequestUnits} per million read / write request units, ` +

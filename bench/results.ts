@@ -28,6 +28,8 @@ export interface RunInfo {
     scanSegments: number;
     indexShards: number;
     dynamodbLocalHeapMb: number | null;
+    /** the projection of the customer indexes the local tables were created with (unset before it was recorded: ALL) */
+    customerIndexProjection?: string;
     deployment: {
       maxSendRate: number;
       senderConcurrency: number;
@@ -58,6 +60,16 @@ export interface BenchResults {
 }
 
 export type SectionKey = Exclude<keyof BenchResults, 'runs'>;
+
+/** The run a section (by its key in results.json) was measured in, if it is there. */
+export function sectionRun(r: BenchResults, key: string): string | undefined {
+  for (const [k, section] of Object.entries(r)) {
+    if (k === key && section && typeof section === 'object' && 'run' in section && typeof section.run === 'string') {
+      return section.run;
+    }
+  }
+  return undefined;
+}
 
 /** The shape results.json had before the scenarios were split (one run, every section at the top level). */
 interface LegacyResults {
@@ -126,11 +138,7 @@ export function loadResults(path: string): BenchResults {
 
 /** Writes the results, keeping only the runs some section still comes from. */
 export function saveResults(path: string, results: BenchResults): void {
-  const used = new Set(
-    Object.entries(results)
-      .filter(([key]) => key !== 'runs')
-      .map(([, section]) => (section as { run: string }).run),
-  );
+  const used = new Set(Object.keys(results).map((key) => sectionRun(results, key)));
   const kept = { ...results, runs: results.runs.filter((r) => used.has(r.generatedAt)) };
   writeFileSync(path, `${JSON.stringify(kept, null, 2)}\n`);
 }

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { tableDefinitions, tableNames } from '../shared/adapters/dynamodb/tables.ts';
 import { seedBase } from './base.ts';
 import {
   BenchContext,
@@ -83,6 +84,14 @@ const RUNNERS: Record<ScenarioName, Runner> = {
     r.cost = { run, ...costScenario(ROOT, r) };
   },
 };
+
+/** The projection of the customer indexes in the table definitions the local tables are created from. */
+function customerIndexProjection(): string {
+  const names = tableNames('bench');
+  const customers = tableDefinitions(names).find((t) => t.TableName === names.customers);
+  const projections = new Set((customers?.GlobalSecondaryIndexes ?? []).map((g) => g.Projection?.ProjectionType));
+  return [...projections].join(', ') || 'none';
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -161,6 +170,7 @@ async function main(cli: CliOptions): Promise<void> {
       scanSegments: SEGMENTS,
       indexShards: INDEX_SHARDS,
       dynamodbLocalHeapMb: null,
+      customerIndexProjection: customerIndexProjection(),
       deployment: {
         maxSendRate: DEPLOYMENT.maxSendRate,
         senderConcurrency: DEPLOYMENT.senderConcurrency,

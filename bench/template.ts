@@ -1,14 +1,19 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import * as z from 'zod';
+import { ALARMED_METRICS, JOB_METRICS, type JobName } from '../functions/metrics.ts';
 import { addClienteleStacks } from '../infra/clientele.ts';
 import { parseDeploymentConfig } from '../infra/config.ts';
-import { EmailFeedbackSchema } from '../shared/domain/email-feedback.ts';
+import { NEXT_CHECK_INDEX, WINBACK_DUE_INDEX, WINBACK_INDEX } from '../shared/adapters/dynamodb/tables.ts';
+import { type EmailFeedback, EmailFeedbackSchema } from '../shared/domain/email-feedback.ts';
 
 /**
  * What a deployment is made of, read from the synthesized CloudFormation templates (the same app, config and
- * cdk.json feature flags as `npm run synth`, with bundling skipped as in tests/infra/helpers.ts) and from the
- * handlers' EMF metric calls, so the cost model's fixed items cannot drift from the stack.
+ * cdk.json feature flags as `npm run synth`, with bundling skipped as in tests/infra/helpers.ts), so the cost
+ * model's fixed items, memory sizes, log levels, index projections and billed metrics cannot drift from the stack.
+ * Functions are found by name (`clientele-<stage>-<job>`, the job a key of JOB_METRICS), state machines by name
+ * and count; nothing depends on a construct path or logical ID.
  */
 export interface StackInventory {
   configFile: string;
@@ -18,195 +23,257 @@ export interface StackInventory {
   dashboards: number;
   /** custom metrics (the Powertools namespace) the dashboards graph or the alarms watch */
   usedCustomMetrics: string[];
-  /** custom metrics a dashboard graphs that no handler publishes */
+  /** custom metrics a dashboard graphs or an alarm watches that no function publishes */
   unpublishedDashboardMetrics: string[];
   functions: FunctionInventory[];
   kmsKeys: number;
   secrets: number;
-  tables: { logicalId: string; pitr: boolean; indexes: string[] }[];
-  stateMachines: { tracing: boolean; logLevel: string }[];
+  tables: TableInventory[];
+  /** the projection of the customer indexes (next-check, winback-by-dormant-since, winback-due) */
+  customerIndexProjection: string;
+  stateMachines: { name: string; job: string; tracing: boolean; logLevel: string }[];
+  /** the SES event types the configuration set publishes to EventBridge (each one a ses-feedback invocation) */
+  sesEventTypes: EmailFeedback['type'][];
   eventBuses: number;
   logGroups: number;
   logRetentionDays: number[];
   metricsNamespace: string;
-  /** one entry per billed custom metric: name × dimension set (Powertools' `service` = the function) */
-  customMetrics: { job: string; service: string; name: string }[];
+  /**
+   * One entry per billed custom metric: name × dimension set (Powertools' `service` = the function); `alarmed` when
+   * ALARMED_METRICS lists it for its job (published with `metrics: "alarmed"`, what the alarms and dashboard use).
+   */
+  customMetrics: { job: string; service: string; name: string; alarmed: boolean }[];
+}
+
+export interface TableInventory {
+  logicalId: string;
+  pitr: boolean;
+  indexes: { name: string; projection: string }[];
 }
 
 export interface FunctionInventory {
-  logicalId: string;
-  /** the Powertools service name, clientele-<stage>-<job> */
+  /** the function name, clientele-<stage>-<job> (also the Powertools service name) */
   service: string;
-  /** the job name, also the handler's file name in functions/ */
-  job: string;
+  /** the job (a key of JOB_METRICS in functions/metrics.ts) */
+  job: JobName;
   memoryMb: number;
   tracingActive: boolean;
-  /** EMF log lines per invocation (a handler calling publishStoredMetrics writes one) */
+  /** LoggingConfig.SystemLogLevel (Lambda's default INFO when unset): platform.start/report lines below WARN */
+  systemLogLevel: string;
+  /** EMF log lines per invocation: one when the function publishes any metric (functions/job-handler.ts) */
   emfLinesPerInvocation: number;
+  /** the metrics it publishes: JOB_METRICS[job] filtered by its PUBLISHED_METRICS (`*` or unset: all) */
   metrics: string[];
 }
 
-interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
+const ResourceSchema = z.object({
+  Type: z.string(),
+  Properties: z.record(z.string(), z.unknown()).default({}),
+});
+const TemplateSchema = z.object({ Resources: z.record(z.string(), ResourceSchema).default({}) });
+type Resource = z.output<typeof ResourceSchema>;
 
-/** Metric names built at run time, by handler file: the values the template's placeholder takes. */
-const DYNAMIC_METRIC_NAMES: Record<string, { pattern: RegExp; names: () => string[] }> = {
-  // `Email_${String(mapped.feedback.type)}`: one metric per SES event type the configuration set publishes.
-  'ses-feedback.ts': {
-    pattern: /^`Email_\$\{[^}]+\}`$/,
-    names: () => EmailFeedbackSchema.shape.type.options.map((type) => `Email_${type}`),
-  },
-};
+const CdkJsonSchema = z.object({ context: z.record(z.string(), z.unknown()).default({}) });
 
-/** Calls that would add dimension sets this count does not know about. */
-const DIMENSION_CALLS = /\b(addDimension|addDimensions|setDefaultDimensions|defaultDimensions|singleMetric)\b/;
-
-/** The first argument of every `metrics.addMetric(` call, as source text. */
-function firstArguments(source: string): string[] {
-  const out: string[] = [];
-  for (const match of source.matchAll(/metrics\.addMetric\(/g)) {
-    let i = (match.index ?? 0) + match[0].length;
-    let depth = 0;
-    let quote: string | undefined;
-    let text = '';
-    for (; i < source.length; i++) {
-      const ch = source[i] as string;
-      if (quote) {
-        if (ch === '\\') {
-          text += ch + (source[i + 1] ?? '');
-          i += 1;
-          continue;
-        }
-        if (ch === quote) quote = undefined;
-      } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
-      else if ('([{'.includes(ch)) depth += 1;
-      else if (')]}'.includes(ch)) depth -= 1;
-      else if (ch === ',' && depth === 0) break;
-      text += ch;
-    }
-    out.push(text.trim());
-  }
+/** Variables whose value is a token (a Ref, a Join) are objects in the template: only strings are read here. */
+const VariablesSchema = z.record(z.string(), z.unknown()).transform((vars) => {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(vars)) if (typeof value === 'string') out[key] = value;
   return out;
+});
+
+const FunctionPropertiesSchema = z.object({
+  FunctionName: z.string(),
+  MemorySize: z.number().default(128),
+  TracingConfig: z.object({ Mode: z.string().optional() }).optional(),
+  LoggingConfig: z.object({ SystemLogLevel: z.string().optional() }).optional(),
+  Environment: z.object({ Variables: VariablesSchema.default({}) }).optional(),
+});
+
+const AlarmPropertiesSchema = z.object({
+  AlarmName: z.string().default(''),
+  Namespace: z.string().default('metric math'),
+  MetricName: z.string().default(''),
+});
+
+const TablePropertiesSchema = z.object({
+  PointInTimeRecoverySpecification: z.object({ PointInTimeRecoveryEnabled: z.boolean().optional() }).optional(),
+  GlobalSecondaryIndexes: z
+    .array(
+      z.object({ IndexName: z.string(), Projection: z.object({ ProjectionType: z.string().default('KEYS_ONLY') }) }),
+    )
+    .default([]),
+});
+
+const StateMachinePropertiesSchema = z.object({
+  StateMachineName: z.string().default(''),
+  TracingConfiguration: z.object({ Enabled: z.boolean().optional() }).optional(),
+  LoggingConfiguration: z.object({ Level: z.string().optional() }).optional(),
+});
+
+const EventDestinationPropertiesSchema = z.object({
+  EventDestination: z.object({
+    Enabled: z.boolean().default(true),
+    MatchingEventTypes: z.array(z.string()).default([]),
+  }),
+});
+
+const LogGroupPropertiesSchema = z.object({ RetentionInDays: z.number().default(0) });
+
+/** SES's event type names in a configuration set (camelCase) → the engine's feedback types. */
+const SES_EVENT_TYPE: Record<string, EmailFeedback['type'] | undefined> = Object.fromEntries(
+  EmailFeedbackSchema.shape.type.options.map((type) => [
+    type.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()),
+    type,
+  ]),
+);
+
+const CUSTOMER_INDEXES = [NEXT_CHECK_INDEX, WINBACK_INDEX, WINBACK_DUE_INDEX];
+
+function isJobName(job: string): job is JobName {
+  return Object.hasOwn(JOB_METRICS, job);
 }
 
-/** The metric names a handler file can publish. Fails on a name it cannot enumerate (update this file then). */
-export function metricNames(file: string, source: string): string[] {
-  const names = new Set<string>();
-  for (const arg of firstArguments(source)) {
-    const dynamic = DYNAMIC_METRIC_NAMES[file];
-    if (arg.startsWith('`') && dynamic?.pattern.test(arg)) {
-      for (const name of dynamic.names()) names.add(name);
-      continue;
-    }
-    // A name, or a choice between names (`cond ? 'A' : 'B'`: the names are the branches, not the condition).
-    const branches = arg.includes('?') ? arg.slice(arg.indexOf('?') + 1) : arg;
-    const literals = [...branches.matchAll(/'([^']+)'|"([^"]+)"/g)].map((m) => m[1] ?? m[2] ?? '');
-    if (arg.includes('`') || literals.length === 0 || (arg.includes('?') && literals.length !== 2)) {
-      throw new Error(`bench/template.ts cannot enumerate the metric name ${arg} in functions/${file}`);
-    }
-    for (const name of literals) names.add(name);
+/** The metrics a function publishes: `PUBLISHED_METRICS` as functions/job-handler.ts reads it. */
+export function publishedMetrics(job: JobName, published: string | undefined): string[] {
+  const known: readonly string[] = JOB_METRICS[job];
+  const value = (published ?? '*').trim();
+  if (value === '*') return [...known];
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length) throw new Error(`PUBLISHED_METRICS of ${job} names ${unknown.join(', ')}: not in JOB_METRICS`);
+  return names;
+}
+
+/** One resource type's properties through its schema; the error names the resource. */
+function propertiesOf<S extends z.ZodType>(schema: S, logicalId: string, resource: Resource): z.output<S> {
+  const parsed = schema.safeParse(resource.Properties);
+  if (!parsed.success) {
+    throw new Error(`bench/template.ts cannot read ${resource.Type} ${logicalId}: ${z.prettifyError(parsed.error)}`);
   }
-  return [...names].sort();
+  return parsed.data;
 }
 
 /** Synthesizes both stacks of the example deployment and lists what the cost model needs. */
 export function stackInventory(root: string, configFile = 'infra/config.example.json'): StackInventory {
-  const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = CdkJsonSchema.parse(JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')));
   const app = new App({
     context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
     builtinCloudFormationValidation: false,
-  } as ConstructorParameters<typeof App>[0]);
+  });
   const config = parseDeploymentConfig(JSON.parse(readFileSync(join(root, configFile), 'utf8')));
   addClienteleStacks(app, config);
-  const resources = app
-    .synth()
-    .stacks.flatMap((s) => Object.entries((s.template as { Resources: Record<string, CfnResource> }).Resources));
-  const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
-  const props = (r: CfnResource) => r.Properties ?? {};
+  const resources = app.synth().stacks.flatMap((s) => Object.entries(TemplateSchema.parse(s.template).Resources));
+  const ofType = <S extends z.ZodType>(type: string, schema: S) =>
+    resources
+      .filter(([, r]) => r.Type === type)
+      .map(([logicalId, r]) => ({ logicalId, p: propertiesOf(schema, logicalId, r) }));
 
   const resourceCounts: Record<string, number> = {};
   for (const [, r] of resources) resourceCounts[r.Type] = (resourceCounts[r.Type] ?? 0) + 1;
 
-  const handlerDir = join(root, 'functions');
-  for (const file of readdirSync(handlerDir).filter((f) => f.endsWith('.ts'))) {
-    if (DIMENSION_CALLS.test(readFileSync(join(handlerDir, file), 'utf8'))) {
-      throw new Error(
-        `functions/${file} sets metric dimensions: bench/template.ts counts one set (service) per function`,
-      );
-    }
-  }
+  const prefix = `clientele-${config.stageName}-`;
   let metricsNamespace = 'clientele';
-  const functions: FunctionInventory[] = ofType('AWS::Lambda::Function').map(([logicalId, r]) => {
-    const p = props(r);
-    const env = ((p.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}) as Record<
-      string,
-      string
-    >;
-    const service = env.POWERTOOLS_SERVICE_NAME ?? '';
-    metricsNamespace = env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace;
-    const job = service.replace(`clientele-${config.stageName}-`, '');
-    const file = `${job}.ts`;
-    if (!service || !existsSync(join(handlerDir, file))) {
-      throw new Error(`function ${logicalId} (service ${service || 'unset'}) has no handler functions/${file}`);
-    }
-    const source = readFileSync(join(handlerDir, file), 'utf8');
-    return {
-      logicalId,
-      service,
-      job,
-      memoryMb: Number(p.MemorySize ?? 128),
-      tracingActive: (p.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active',
-      emfLinesPerInvocation: source.includes('publishStoredMetrics()') ? 1 : 0,
-      metrics: metricNames(file, source),
-    };
-  });
-  const customMetrics = functions.flatMap((f) => f.metrics.map((name) => ({ job: f.job, service: f.service, name })));
-
-  const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => ({
-    name: String(props(r).AlarmName ?? ''),
-    namespace: String(props(r).Namespace ?? 'metric math'),
-    metric: String(props(r).MetricName ?? ''),
-  }));
-  const dashboardText = ofType('AWS::CloudWatch::Dashboard')
-    .map(([, r]) => JSON.stringify(props(r).DashboardBody))
-    .join('');
-  const graphed = new Set(
-    [...dashboardText.matchAll(new RegExp(`\\\\"${metricsNamespace}\\\\",\\\\"([A-Za-z0-9_.]+)\\\\"`, 'g'))].map(
-      (m) => m[1] as string,
-    ),
+  const functions: FunctionInventory[] = ofType('AWS::Lambda::Function', FunctionPropertiesSchema).map(
+    ({ logicalId, p }) => {
+      const env = p.Environment?.Variables ?? {};
+      metricsNamespace = env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace;
+      const job = p.FunctionName.startsWith(prefix) ? p.FunctionName.slice(prefix.length) : p.FunctionName;
+      if (!isJobName(job)) {
+        throw new Error(
+          `function ${p.FunctionName} (${logicalId}): its job ${job} is not in JOB_METRICS (functions/metrics.ts)`,
+        );
+      }
+      const metrics = publishedMetrics(job, env.PUBLISHED_METRICS);
+      return {
+        service: env.POWERTOOLS_SERVICE_NAME ?? p.FunctionName,
+        job,
+        memoryMb: p.MemorySize,
+        tracingActive: p.TracingConfig?.Mode === 'Active',
+        systemLogLevel: p.LoggingConfig?.SystemLogLevel ?? 'INFO',
+        emfLinesPerInvocation: metrics.length > 0 ? 1 : 0,
+        metrics,
+      };
+    },
   );
+  const alarmed: Partial<Record<JobName, readonly string[]>> = ALARMED_METRICS;
+  const customMetrics = functions.flatMap((f) =>
+    f.metrics.map((name) => ({
+      job: f.job,
+      service: f.service,
+      name,
+      alarmed: alarmed[f.job]?.includes(name) === true,
+    })),
+  );
+
+  const alarms = ofType('AWS::CloudWatch::Alarm', AlarmPropertiesSchema).map(({ p }) => ({
+    name: p.AlarmName,
+    namespace: p.Namespace,
+    metric: p.MetricName,
+  }));
+  const dashboards = resources.filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard');
+  // The body is a Fn::Join of JSON text and tokens: metric arrays read ["<namespace>","<name>",...] in it.
+  const dashboardText = dashboards.map(([, r]) => JSON.stringify(r.Properties.DashboardBody)).join('');
+  const graphed = new Set<string>();
+  for (const m of dashboardText.matchAll(new RegExp(`\\\\"${metricsNamespace}\\\\",\\\\"([A-Za-z0-9_.]+)\\\\"`, 'g'))) {
+    if (m[1]) graphed.add(m[1]);
+  }
   for (const a of alarms) if (a.namespace === metricsNamespace) graphed.add(a.metric);
   const published = new Set(customMetrics.map((m) => m.name));
+
+  const tables: TableInventory[] = ofType('AWS::DynamoDB::Table', TablePropertiesSchema).map(({ logicalId, p }) => ({
+    logicalId,
+    pitr: p.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled === true,
+    indexes: p.GlobalSecondaryIndexes.map((g) => ({ name: g.IndexName, projection: g.Projection.ProjectionType })),
+  }));
+  const customerProjections = new Set(
+    tables
+      .flatMap((t) => t.indexes)
+      .filter((i) => CUSTOMER_INDEXES.includes(i.name))
+      .map((i) => i.projection),
+  );
+  if (customerProjections.size !== 1) {
+    throw new Error(
+      `the customer indexes project ${[...customerProjections].join(' and ') || 'nothing'}: expected one projection`,
+    );
+  }
+
+  const sesEventTypes = new Set<EmailFeedback['type']>();
+  for (const { p } of ofType('AWS::SES::ConfigurationSetEventDestination', EventDestinationPropertiesSchema)) {
+    if (!p.EventDestination.Enabled) continue;
+    for (const name of p.EventDestination.MatchingEventTypes) {
+      const type = SES_EVENT_TYPE[name];
+      if (type) sesEventTypes.add(type);
+    }
+  }
+  const logGroups = ofType('AWS::Logs::LogGroup', LogGroupPropertiesSchema);
 
   return {
     configFile,
     stageName: config.stageName,
     resourceCounts,
     alarms,
-    dashboards: ofType('AWS::CloudWatch::Dashboard').length,
+    dashboards: dashboards.length,
     usedCustomMetrics: [...graphed].filter((m) => published.has(m)).sort(),
     unpublishedDashboardMetrics: [...graphed].filter((m) => !published.has(m)).sort(),
     functions,
-    kmsKeys: ofType('AWS::KMS::Key').length,
-    secrets: ofType('AWS::SecretsManager::Secret').length,
-    tables: ofType('AWS::DynamoDB::Table').map(([logicalId, r]) => ({
-      logicalId,
-      pitr:
-        (props(r).PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean } | undefined)
-          ?.PointInTimeRecoveryEnabled === true,
-      indexes: (
-        (props(r).GlobalSecondaryIndexes ?? []) as { IndexName: string; Projection: { ProjectionType: string } }[]
-      ).map((g) => `${g.IndexName} (${g.Projection.ProjectionType})`),
+    kmsKeys: resourceCounts['AWS::KMS::Key'] ?? 0,
+    secrets: resourceCounts['AWS::SecretsManager::Secret'] ?? 0,
+    tables,
+    customerIndexProjection: [...customerProjections][0] ?? 'ALL',
+    stateMachines: ofType('AWS::StepFunctions::StateMachine', StateMachinePropertiesSchema).map(({ p }) => ({
+      name: p.StateMachineName,
+      job: p.StateMachineName.startsWith(prefix) ? p.StateMachineName.slice(prefix.length) : p.StateMachineName,
+      tracing: p.TracingConfiguration?.Enabled === true,
+      logLevel: p.LoggingConfiguration?.Level ?? 'OFF',
     })),
-    stateMachines: ofType('AWS::StepFunctions::StateMachine').map(([, r]) => ({
-      tracing: (props(r).TracingConfiguration as { Enabled?: boolean } | undefined)?.Enabled === true,
-      logLevel: String((props(r).LoggingConfiguration as { Level?: string } | undefined)?.Level ?? 'OFF'),
-    })),
-    eventBuses: ofType('AWS::Events::EventBus').length,
-    logGroups: ofType('AWS::Logs::LogGroup').length,
-    logRetentionDays: ofType('AWS::Logs::LogGroup').map(([, r]) => Number(props(r).RetentionInDays ?? 0)),
+    sesEventTypes: EmailFeedbackSchema.shape.type.options.filter((t) => sesEventTypes.has(t)),
+    eventBuses: resourceCounts['AWS::Events::EventBus'] ?? 0,
+    logGroups: logGroups.length,
+    logRetentionDays: logGroups.map(({ p }) => p.RetentionInDays),
     metricsNamespace,
     customMetrics,
   };

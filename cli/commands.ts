@@ -11,12 +11,11 @@ import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
 import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
 import { type CheckSummary, checkInvariants } from '../shared/jobs/check-invariants.ts';
 import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
-import { type FlagDormantSummary, flagDormantIncremental } from '../shared/jobs/flag-dormant.ts';
+import { type FlagDormantSummary, flagDormant } from '../shared/jobs/flag-dormant.ts';
 import { segmentsFor } from '../shared/jobs/full-pass.ts';
 import { type ImportSummary, importCustomers } from '../shared/jobs/import-customers.ts';
 import { type WinbackSummary, winbackEmail } from '../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../shared/ports.ts';
-import { campaignResultsToHtml } from '../shared/reports/campaign-results-html.ts';
 import type { Progress } from './progress.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -105,7 +104,7 @@ export async function runFlag(
   const bar = bars.bar(`flag ${asOf.slice(0, 10)}`, 0);
   let seen = 0;
   // A full pass runs the same segment workers as the Step Functions fan-out, `parallelism` at a time.
-  return flagDormantIncremental(
+  return flagDormant(
     { customers: rt.stores.customers, watermarks: rt.stores.snapshots, runs: rt.stores.runs },
     {
       asOf,
@@ -130,7 +129,7 @@ export async function runResults(rt: Runtime, asOf: string): Promise<CampaignRes
   );
 }
 
-/** Cohorts plus, in report.html, the win-back campaign results. */
+/** Cohorts plus, in report.html, the win-back campaign results: the workflow the cohort state machine runs. */
 export async function runCohorts(
   rt: Runtime,
   asOf: string,
@@ -138,24 +137,22 @@ export async function runCohorts(
   bars: Progress,
   generatedAt: string,
   run: { parallelism?: number; runId?: string } = {},
-): Promise<ChurnCohortsResult & { campaign: CampaignResults }> {
-  const campaign = await runResults(rt, asOf);
+): Promise<ChurnCohortsResult> {
   const bar = bars.bar('cohorts', 0);
   let seen = 0;
-  const result = await churnCohorts(
+  const { stores, config } = rt;
+  return churnCohorts(
     {
-      customers: rt.stores.customers,
-      snapshots: rt.stores.snapshots,
-      runs: rt.stores.runs,
+      ...stores,
       ...(outDir ? { reports: localReportSink(outDir) } : {}),
+      campaign: { ...stores, winback: config.winback, sending: config.sending },
     },
     {
       asOf,
-      currency: rt.config.currency,
-      segments: segmentsFor(await rt.stores.customers.approximateCount(), rt.config.scanSegments),
+      currency: config.currency,
+      segments: segmentsFor(await stores.customers.approximateCount(), config.scanSegments),
       ...run,
       generatedAt,
-      ...(campaign.steps.length ? { campaignSummaryHtml: campaignResultsToHtml(campaign) } : {}),
       onPage: (n) => {
         seen += n;
         bar.setTotal(seen);
@@ -163,7 +160,6 @@ export async function runCohorts(
       },
     },
   );
-  return { ...result, campaign };
 }
 
 export interface WinbackOptions {

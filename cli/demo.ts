@@ -173,7 +173,7 @@ export async function runDemo(
         .join(', ')}`,
     );
     log('');
-    log(campaignResultsToText(cohorts.campaign));
+    if (cohorts.campaign) log(campaignResultsToText(cohorts.campaign));
   }
   const result: DemoResult = {
     customers: o.customers,

@@ -54,6 +54,7 @@ export async function startDynaliteWorker(path?: string): Promise<LocalServer> {
 
 /** dynalite in this thread: the embedded server the integration tests use. */
 export async function startDynalite(port?: number): Promise<LocalServer> {
+  // cast: dynalite ships no type declarations; this is the part of its API used here.
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => {
     listen(port: number, host: string, cb: (err?: Error) => void): void;
     close(cb: () => void): void;
@@ -125,10 +126,9 @@ export async function startDynamoDbLocal(port?: number, heapMb = 512): Promise<L
 /** aws-ses-v2-local: SES API v2 on 127.0.0.1, sent mail at GET /store, a web inbox at /. */
 export async function startLocalSes(port?: number): Promise<LocalServer> {
   const chosen = port ?? (await freePort());
-  const start = require('aws-ses-v2-local').default as (config: { host: string; port: number }) => Promise<{
-    close(cb?: () => void): void;
-  }>;
-  const server = await start({ host: '127.0.0.1', port: chosen });
+  // Typed by the package's own declarations (a CommonJS module: its default export is `exports.default`).
+  const ses: typeof import('aws-ses-v2-local') = require('aws-ses-v2-local');
+  const server = await ses.default({ host: '127.0.0.1', port: chosen });
   return {
     endpoint: `http://127.0.0.1:${chosen}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -139,7 +139,8 @@ export async function startLocalSes(port?: number): Promise<LocalServer> {
 export async function ensureTables(client: DynamoDBDocumentClient, names: TableNames): Promise<void> {
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   for (const definition of tableDefinitions(names)) {
-    if (!existing.has(definition.TableName as string)) await client.send(new CreateTableCommand(definition));
+    const name = definition.TableName;
+    if (name === undefined || !existing.has(name)) await client.send(new CreateTableCommand(definition));
   }
   for (const definition of tableDefinitions(names)) {
     for (let i = 0; i < 100; i++) {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../shared/domain/common.ts';
 import type { RecordActivitySummary } from '../shared/jobs/record-activity.ts';
 
 /** A rejected event line: the file, its 1-based line in the file and what is wrong. */
@@ -37,11 +38,12 @@ export function parseEventLines(file: string, text: string): EventsFile {
     const index = result.received;
     result.received += 1;
     try {
-      result.events.push(JSON.parse(line) as unknown);
+      const event: unknown = JSON.parse(line); // validated by recordActivity
+      result.events.push(event);
       result.lines.push(i + 1);
       result.ordinals.push(index);
     } catch (error) {
-      result.invalid.push({ index, file, line: i + 1, error: `not valid JSON (${(error as Error).message})` });
+      result.invalid.push({ index, file, line: i + 1, error: `not valid JSON (${errorMessage(error)})` });
     }
   });
   return result;

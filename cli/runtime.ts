@@ -5,7 +5,7 @@ import { dynamoStores, type Stores } from '../shared/adapters/build-adapters.ts'
 import { type DynamoConnection, documentClient } from '../shared/adapters/dynamodb/client.ts';
 import { type TableNames, tableNames } from '../shared/adapters/dynamodb/tables.ts';
 import { sesClient, sesEmailSender } from '../shared/adapters/ses/ses-email-sender.ts';
-import { describeIssues } from '../shared/domain/common.ts';
+import { describeIssues, errorMessage } from '../shared/domain/common.ts';
 import { type EngineConfig, EngineConfigSchema } from '../shared/domain/config.ts';
 import type { EmailSender } from '../shared/ports.ts';
 import { ensureTables, type LocalServer, startDynaliteWorker, startLocalSes } from './local-servers.ts';
@@ -38,7 +38,7 @@ export async function loadConfig(path: string | undefined): Promise<EngineConfig
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new Error(`config ${path}: ${(error as Error).message}`);
+    throw new Error(`config ${path}: ${errorMessage(error)}`);
   }
   const parsed = EngineConfigSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`config ${path}: ${describeIssues(parsed.error)}`);
@@ -115,8 +115,13 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(error) === 'EPERM';
   }
+}
+
+/** A Node system error's code (EEXIST, EPERM...). */
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 const holderOf = async (path: string): Promise<number | undefined> => {
@@ -153,7 +158,7 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
         await link(mine, path);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (errorCode(error) !== 'EEXIST') throw error;
       }
       const holder = await holderOf(path);
       if (holder !== undefined && isAlive(holder)) throw inUse(holder);
@@ -191,7 +196,7 @@ async function takeGuard(guard: string): Promise<boolean> {
     await writeFile(guard, `${process.pid}\n`, { flag: 'wx' });
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errorCode(error) !== 'EEXIST') throw error;
     const age = await stat(guard).then(
       (s) => Date.now() - s.mtimeMs,
       () => 0,
@@ -216,7 +221,8 @@ export async function openEmail(options: GlobalOptions, configurationSet?: strin
     return { sender: sesEmailSender(client, configurationSet), close: async () => client.destroy() };
   }
   const local = options.sesEndpoint ? undefined : await startLocalSes();
-  const endpoint = options.sesEndpoint ?? (local as LocalServer).endpoint;
+  const endpoint = options.sesEndpoint ?? local?.endpoint;
+  if (endpoint === undefined) throw new Error('no SES endpoint'); // one of the two is always there
   const client = sesClient({ endpoint, region: options.region });
   return {
     sender: sesEmailSender(client),

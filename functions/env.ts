@@ -1,23 +1,39 @@
 import * as z from 'zod';
+import type { TableNames } from '../shared/adapters/dynamodb/tables.ts';
 import { describeIssues } from '../shared/domain/common.ts';
 import { EngineConfigSchema } from '../shared/domain/config.ts';
 
-/** Environment every handler may read. Each handler parses only what it needs, at cold start. */
-export const TablesEnv = z.object({
-  CUSTOMERS_TABLE: z.string().min(1),
-  ORDERS_TABLE: z.string().min(1),
-  LEDGER_TABLE: z.string().min(1),
-  SNAPSHOTS_TABLE: z.string().min(1),
-});
+/**
+ * The environment contracts of the handlers: pure zod, no environment read here, so the CDK constructs import the
+ * same schemas and the names are written once (infra/constructs/common.ts types a function's environment from its
+ * job's contract: a variable renamed or added here fails to compile there).
+ */
+
+/** The variable that names each table, by role. A function gets only the tables its job is granted. */
+export const TABLE_ENV = {
+  customers: 'CUSTOMERS_TABLE',
+  orders: 'ORDERS_TABLE',
+  ledger: 'LEDGER_TABLE',
+  snapshots: 'SNAPSHOTS_TABLE',
+} as const satisfies Record<keyof TableNames, string>;
+export type TableRole = keyof typeof TABLE_ENV;
+export type TableEnvOf<R extends TableRole> = { [K in R as (typeof TABLE_ENV)[K]]: z.ZodString };
+
+/** The table variables of `roles`. */
+export function tablesEnv<const R extends TableRole>(...roles: R[]): z.ZodObject<TableEnvOf<R>> {
+  const shape = Object.fromEntries(roles.map((role) => [TABLE_ENV[role], z.string().min(1)]));
+  // cast: Object.fromEntries loses the key-to-role mapping that TableEnvOf states; the entries are exactly it.
+  return z.object(shape) as unknown as z.ZodObject<TableEnvOf<R>>;
+}
 
 export const EngineConfigEnv = z.object({
   /** The engine configuration as JSON (set by the CDK stack from its validated config). */
   ENGINE_CONFIG: z
     .string()
     .default('{}')
-    .transform((text, ctx) => {
+    .transform((text, ctx): unknown => {
       try {
-        return JSON.parse(text) as unknown;
+        return JSON.parse(text);
       } catch {
         ctx.addIssue({ code: 'custom', message: 'must be JSON' });
         return z.NEVER;
@@ -48,7 +64,57 @@ export const UnsubscribeEnv = z.object({
   UNSUBSCRIBE_MAILTO: z.email().optional(),
 });
 
-export const ReportsEnv = z.object({ REPORTS_BUCKET: z.string().min(1) });
+const SecretEnv = UnsubscribeEnv.pick({ UNSUBSCRIBE_SECRET_ARN: true });
+
+/** A full-pass worker checkpoints and returns after this long (its state machine calls it again). */
+const SegmentBudgetEnv = z.object({
+  SEGMENT_TIME_BUDGET_SECONDS: z.coerce.number().int().min(10).max(840).default(600),
+});
+
+/** Each job's contract: what its handler parses at cold start and its construct sets. */
+export const JOB_ENV = {
+  'flag-dormant': z.object({
+    ...tablesEnv('customers', 'snapshots').shape,
+    ...EngineConfigEnv.shape,
+    /** the flag job's full-pass state machine, started when a full pass is needed */
+    FULL_PASS_STATE_MACHINE_ARN: z.string().min(1),
+  }),
+  'flag-full-pass': z.object({
+    ...tablesEnv('customers', 'snapshots').shape,
+    ...EngineConfigEnv.shape,
+    ...SegmentBudgetEnv.shape,
+  }),
+  'churn-cohorts': z.object({
+    ...tablesEnv('customers', 'orders', 'ledger', 'snapshots').shape,
+    ...EngineConfigEnv.shape,
+    ...SegmentBudgetEnv.shape,
+    REPORTS_BUCKET: z.string().min(1),
+  }),
+  'winback-email': z.object({
+    ...tablesEnv('customers', 'ledger', 'snapshots').shape,
+    ...EngineConfigEnv.shape,
+    ...WinbackEnv.shape,
+    ...WinbackQueueEnv.shape,
+  }),
+  'winback-send': z.object({
+    ...tablesEnv('customers', 'ledger').shape,
+    ...EngineConfigEnv.shape,
+    ...WinbackEnv.shape,
+    ...WinbackQueueEnv.pick({ SENDER_CONCURRENCY: true }).shape,
+    ...UnsubscribeEnv.shape,
+  }),
+  'record-activity': z.object({
+    ...tablesEnv('customers', 'orders', 'snapshots').shape,
+    ...EngineConfigEnv.shape,
+    ...SecretEnv.shape,
+  }),
+  'ses-feedback': z.object({ ...tablesEnv('customers', 'ledger').shape, ...EngineConfigEnv.shape }),
+  unsubscribe: z.object({ ...tablesEnv('customers').shape, ...EngineConfigEnv.shape, ...SecretEnv.shape }),
+} as const;
+export type JobWithEnv = keyof typeof JOB_ENV;
+
+/** What a construct sets for a job: every variable of the contract as a string, the required ones required. */
+export type EnvironmentOf<J extends JobWithEnv> = { [K in keyof z.input<(typeof JOB_ENV)[J]>]: string };
 
 /** Parses `process.env`; a missing or wrong variable fails the cold start with its name. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
@@ -61,8 +127,8 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
 export const ScheduledJobEventSchema = z
   .object({
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
-    /** override: run as of this date (YYYY-MM-DD), e.g. for a manual re-run */
-    asOf: z.iso.date().optional(),
+    /** override: run as of the end of this date (YYYY-MM-DD) or this instant, e.g. for a manual re-run */
+    asOf: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
     dryRun: z.boolean().optional(),
     /** a full pass instead of the incremental one (flag: every customer; win-back: every recent episode) */
     full: z.boolean().optional(),

@@ -1,42 +1,42 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { erasureKeyFrom } from '../shared/domain/erasure.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { storesFromEnv } from './adapters.ts';
-import { EngineConfigEnv, parseEnv, UnsubscribeEnv } from './env.ts';
-import { logger, metrics } from './powertools.ts';
+import { JOB_ENV, parseEnv } from './env.ts';
+import { jobHandler } from './job-handler.ts';
 import { unsubscribeSecret } from './secrets.ts';
 
-const { ENGINE_CONFIG: config } = parseEnv(EngineConfigEnv);
-const { UNSUBSCRIBE_SECRET_ARN: secretArn } = parseEnv(UnsubscribeEnv.pick({ UNSUBSCRIBE_SECRET_ARN: true }));
-const stores = storesFromEnv(config.indexShards);
+const env = parseEnv(JOB_ENV['record-activity']);
+const { ENGINE_CONFIG: config } = env;
+const stores = storesFromEnv(env, config.indexShards);
+const erasureKey = async () => erasureKeyFrom(await unsubscribeSecret(env.UNSUBSCRIBE_SECRET_ARN));
 
 /** The EventBridge envelope; the customer event itself is `detail` and is validated by the job. */
 const EventBridgeEnvelope = z.object({ 'detail-type': z.string(), source: z.string(), detail: z.unknown() });
 
-export const handler = async (event: unknown, context: Context) => {
-  logger.addContext(context);
+/** Applies one customer event from the bus. Rejections name the field, never the value: no address reaches the logs. */
+export const handler = jobHandler('record-activity', async (event: unknown) => {
   const envelope = EventBridgeEnvelope.safeParse(event);
-  const events = envelope.success ? [envelope.data.detail] : [event];
   const summary = await recordActivity(
     {
-      customers: stores.customers,
-      orders: stores.orders,
+      ...stores,
       policy: config.policy,
       currency: config.currency,
       now: new Date().toISOString(),
-      erasures: { registry: stores.erasures, key: async () => erasureKeyFrom(await unsubscribeSecret(secretArn)) },
+      erasures: { registry: stores.erasures, key: erasureKey },
     },
-    events,
+    [envelope.success ? envelope.data.detail : event],
   );
-  metrics.addMetric('EventsApplied', MetricUnit.Count, summary.applied);
-  metrics.addMetric('EventsDuplicate', MetricUnit.Count, summary.duplicates);
-  metrics.addMetric('EventsRejected', MetricUnit.Count, summary.rejected.length);
-  metrics.publishStoredMetrics();
-  // Rejections name the field, never the value, so no address or name reaches the logs.
-  logger.info('record-activity finished', { ...summary });
-  // A transient failure is thrown so the async invocation is retried and, after that, lands in the DLQ.
-  if (summary.failed.length > 0) throw new Error(`${summary.failed.length} events failed: ${summary.failed[0]?.error}`);
-  return summary;
-};
+  return {
+    result: summary,
+    log: { ...summary },
+    metrics: {
+      EventsApplied: summary.applied,
+      EventsDuplicate: summary.duplicates,
+      EventsRejected: summary.rejected.length,
+    },
+    // A transient failure is thrown so the async invocation is retried and, after that, lands in the DLQ.
+    failure:
+      summary.failed.length > 0 ? `${summary.failed.length} events failed: ${summary.failed[0]?.error}` : undefined,
+  };
+});

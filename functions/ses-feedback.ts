@@ -1,37 +1,32 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { feedbackFromSesEvent } from '../shared/adapters/ses/ses-event.ts';
 import { applySesFeedback } from '../shared/jobs/ses-feedback.ts';
 import { storesFromEnv } from './adapters.ts';
-import { EngineConfigEnv, parseEnv } from './env.ts';
-import { logger, metrics } from './powertools.ts';
+import { JOB_ENV, parseEnv } from './env.ts';
+import { type JobOutcome, jobHandler } from './job-handler.ts';
 
-const { ENGINE_CONFIG: config } = parseEnv(EngineConfigEnv);
-const stores = storesFromEnv(config.indexShards);
+const env = parseEnv(JOB_ENV['ses-feedback']);
+const { ENGINE_CONFIG: config } = env;
+const stores = storesFromEnv(env, config.indexShards);
 
 const EventBridgeEnvelope = z.object({ 'detail-type': z.string(), detail: z.unknown() });
 
 /** EventBridge rule target for SES configuration-set events (bounces, complaints, deliveries, opens, clicks). */
-export const handler = async (event: unknown, context: Context) => {
-  logger.addContext(context);
-  const envelope = EventBridgeEnvelope.safeParse(event);
-  const mapped = feedbackFromSesEvent(envelope.success ? envelope.data.detail : event);
-  if ('ignored' in mapped) {
-    logger.info('ses event ignored', { reason: mapped.ignored });
-    return { ignored: mapped.ignored };
-  }
-  const summary = await applySesFeedback(
-    { customers: stores.customers, ledger: stores.ledger, policy: config.feedback },
-    [mapped.feedback],
-  );
-  metrics.addMetric(`Email_${String(mapped.feedback.type)}`, MetricUnit.Count, 1);
-  if (summary.suppressed) metrics.addMetric('CustomersSuppressed', MetricUnit.Count, summary.suppressed);
-  metrics.publishStoredMetrics();
-  logger.info('ses feedback applied', {
-    type: mapped.feedback.type,
-    customerId: mapped.feedback.customerId,
-    ...summary,
-  });
-  return summary;
-};
+export const handler = jobHandler(
+  'ses-feedback',
+  async (event: unknown): Promise<JobOutcome<'ses-feedback', unknown>> => {
+    const envelope = EventBridgeEnvelope.safeParse(event);
+    const mapped = feedbackFromSesEvent(envelope.success ? envelope.data.detail : event);
+    if ('ignored' in mapped) {
+      return { result: { ignored: mapped.ignored }, message: 'ses event ignored', log: { reason: mapped.ignored } };
+    }
+    const { feedback } = mapped;
+    const summary = await applySesFeedback({ ...stores, policy: config.feedback }, [feedback]);
+    return {
+      result: summary,
+      message: 'ses feedback applied',
+      log: { type: feedback.type, customerId: feedback.customerId, ...summary },
+      metrics: { [`Email_${feedback.type}` as const]: 1, CustomersSuppressed: summary.suppressed },
+    };
+  },
+);

@@ -4,6 +4,13 @@ import * as z from 'zod';
 import { EmailSchema, TimeZoneSchema } from '../shared/domain/common.ts';
 import { EngineConfigSchema } from '../shared/domain/config.ts';
 
+/**
+ * Which custom metrics the functions publish (`PUBLISHED_METRICS`): `alarmed`, only those the alarms and the
+ * dashboard use (ALARMED_METRICS in functions/metrics.ts); `all`, every count of every job (JOB_METRICS).
+ */
+export const PublishedMetricsSchema = z.enum(['alarmed', 'all']);
+export type PublishedMetrics = z.output<typeof PublishedMetricsSchema>;
+
 /** Context key holding the configuration object (cdk.json `context.clientele` or `-c clientele='{...}'`). */
 export const CONFIG_CONTEXT_KEY = 'clientele';
 /** Context key naming a JSON configuration file (`-c configFile=clientele.prod.json`), relative to the cwd. */
@@ -117,7 +124,7 @@ export const DeploymentConfigInputSchema = z.strictObject({
   logRetentionDays: z
     .number()
     .int()
-    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    .refine((d) => LOG_RETENTION_DAYS.some((days) => days === d), {
       message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
@@ -155,6 +162,20 @@ export const DeploymentConfigInputSchema = z.strictObject({
    * @default false
    */
   tracing: z.boolean().default(false),
+  /**
+   * Custom metrics the functions publish. `alarmed`: only the metrics the alarms and the dashboard use
+   * (CustomersFlagged, EmailsSent, EmailsFailed); every other count is a field of the job's summary log line, where
+   * Logs Insights can chart it. `all`: every count as a metric, at $0.30 a month for each name and function
+   * (about $3 more at 1M customers).
+   * @default 'alarmed'
+   */
+  metrics: PublishedMetricsSchema.default('alarmed'),
+  /**
+   * The CloudWatch dashboard `clientele-<stage>` (flagged customers, emails, SES reputation, durations, queue,
+   * executions). Off by default: $3 a month beyond the account's 3 free dashboards; the alarms do not need it.
+   * @default false
+   */
+  dashboard: z.boolean().default(false),
   /**
    * Reserved concurrency of the public unsubscribe function: a flood of requests to the public URL can use at most
    * this many executions, never the account's concurrency the senders need (each request takes ~50 ms).
@@ -262,17 +283,22 @@ function readJson(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new DeploymentConfigError(`clientele config: configFile: cannot read ${path}: ${(error as Error).message}`);
+    throw new DeploymentConfigError(`clientele config: configFile: cannot read ${path}: ${messageOf(error)}`);
   }
   return parseJson(text, `configFile ${path}`);
 }
 
 function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    const value: unknown = JSON.parse(text);
+    return value;
   } catch (error) {
-    throw new DeploymentConfigError(`clientele config: ${what} is not valid JSON: ${(error as Error).message}`);
+    throw new DeploymentConfigError(`clientele config: ${what} is not valid JSON: ${messageOf(error)}`);
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {

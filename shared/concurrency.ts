@@ -4,12 +4,10 @@ export async function runConcurrently<T>(
   concurrency: number,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const pending = items.values();
   const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
+    for (let next = pending.next(); !next.done; next = pending.next()) await work(next.value);
   });
   await Promise.all(workers);
 }
@@ -41,8 +39,9 @@ export function workPool(concurrency: number, maxQueued: number) {
   let active = 0;
   let failure: { error: unknown } | undefined;
   const pump = () => {
-    while (active < concurrency && queue.length > 0) {
-      const job = queue.shift() as () => Promise<void>;
+    while (active < concurrency) {
+      const job = queue.shift();
+      if (!job) return;
       active += 1;
       spaceWaiters.shift()?.();
       job()

@@ -1,14 +1,11 @@
 import type { CohortReport } from './domain/cohort.ts';
+import type { InvalidItem } from './domain/common.ts';
 import type { Customer } from './domain/customer.ts';
 import type { ErasureEntry } from './domain/erasure.ts';
 import type { Order } from './domain/events.ts';
 import type { LedgerEntry, WinbackTask } from './domain/winback.ts';
 
-/** A stored item that failed its schema: reported with its key, never trusted, never fatal. */
-export interface InvalidItem {
-  key: string;
-  error: string;
-}
+export type { InvalidItem };
 
 export interface Page<T> {
   items: T[];
@@ -153,6 +150,12 @@ export interface OutgoingEmail {
   tags?: Record<string, string>;
 }
 
+/**
+ * Sends one email. Resolves with the provider's message id once it accepted the email. Rejects with an
+ * `EmailSendError` (email/send-error.ts) that the adapter has classified: refused for now (`transient`: the job
+ * retries, then defers), refused for good (`permanent`), or no answer (`unknown`: never resent, left for
+ * reconciliation). Any other rejection counts as `unknown`: nothing says the email did not leave.
+ */
 export interface EmailSender {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
 }

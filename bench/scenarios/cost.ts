@@ -1,15 +1,16 @@
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
 import { AS_OF_DATE, CURRENCY, DEPLOYMENT, SENDING, WINBACK, WINBACK_RUNS_PER_DAY } from '../context.ts';
-import { type MeasuredRuns, type ScaledCost, scaleCost } from '../cost.ts';
+import { KEYS_ONLY_ENTRY_BYTES, type MeasuredRuns, type ScaledCost, scaleCost } from '../cost.ts';
 import { costAssumptions } from '../cost-assumptions.ts';
 import { sumCounts } from '../counting.ts';
 import { median, pick } from '../measure.ts';
-import { PRICES, WEEKS_PER_MONTH } from '../prices.ts';
+import { ITEM_OVERHEAD_BYTES, PRICES, WEEKS_PER_MONTH } from '../prices.ts';
 import { type Recommendation, recommendations } from '../recommendations.ts';
 import type { BenchResults } from '../results.ts';
 import { SEED_CHUNK } from '../seed.ts';
 import { stackInventory } from '../template.ts';
+import type { FeedbackCost, MeasuredFeedback } from './sends.ts';
 
 /** The sizes the model is evaluated at. */
 export const MODELLED_CUSTOMERS = [100_000, 1_000_000, 10_000_000];
@@ -44,19 +45,35 @@ function syntheticOrderRates() {
   return { perCustomer: orders / customers, perCustomerPerMonth: recent / customers };
 }
 
+/** The customer index projection a run measured with (recorded since the projection became a choice: ALL before). */
+function projectionOf(r: BenchResults, run: string | undefined): string {
+  return r.runs.find((x) => x.generatedAt === run)?.params.customerIndexProjection ?? 'ALL';
+}
+
+/**
+ * Write units of a flow measured with customer indexes projecting ALL, for KEYS_ONLY indexes (an estimate, an
+ * upper bound): each index write of the measurement becomes one of at most 1 WRU (a keys-only entry is ~70 B;
+ * items of `itemBytes` cost ceil(itemBytes / 1 KB) per copy). With KEYS_ONLY DynamoDB writes an index only when the
+ * item's key attributes for it change, so the real figure is lower: measure it by running the scenario again.
+ */
+function keysOnlyWriteUnits(total: number, index: number, itemBytes: number): number {
+  return total - index + index / Math.max(1, Math.ceil(itemBytes / 1024));
+}
+
 /** What the model needs from the measured sections (the latest of each), or which scenarios to run first. */
 export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
   const { base, flag, winback, cohorts, sends, importCdnow } = r;
+  const feedbackMeasured = sends?.feedback;
   const missing = Object.entries({
     flag: base && flag,
     winback,
     cohorts,
-    sends: sends?.feedback,
+    sends: feedbackMeasured,
     'import-cdnow': importCdnow,
   })
     .filter(([, section]) => !section)
     .map(([name]) => name);
-  if (!base || !flag || !winback || !cohorts || !sends?.feedback || !importCdnow) {
+  if (!base || !flag || !winback || !cohorts || !feedbackMeasured || !importCdnow) {
     throw new Error(
       `the cost model needs the results of ${missing.join(', ')}: run those scenarios first (or with cost)`,
     );
@@ -67,33 +84,100 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
     if (!fn) throw new Error(`the synthesized stack has no ${job} function`);
     return fn.memoryMb;
   };
+
+  // The customer index projection of the template against the one each measuring run had.
+  const template = inventory.customerIndexProjection;
+  const measuredWith = {
+    flag: projectionOf(r, flag.run),
+    winback: projectionOf(r, winback.run),
+    sends: projectionOf(r, sends.run),
+    importCdnow: projectionOf(r, importCdnow.run),
+  };
+  const estimated = Object.entries(measuredWith)
+    .filter(([, projection]) => projection !== template)
+    .map(([section]) => section);
+  if (estimated.length && template !== 'KEYS_ONLY') {
+    throw new Error(
+      `the template's customer indexes project ${template}, the ${estimated.join(', ')} results were measured with ` +
+        'other projections: run those scenarios again',
+    );
+  }
+  const toTemplate = (section: keyof typeof measuredWith) => measuredWith[section] !== template;
+
   const inc = flag.incremental;
   const rates = winback.day.rates;
   const cohortCounts = cohorts.requests;
   const winbackWrites = sumCounts(winback.day.senderRequests, winback.day.plannerRequests);
+  const winbackIndexShare = winbackWrites.indexWriteUnits / Math.max(1, winbackWrites.writeUnits);
   const events = importCdnow.eventsOnTarget ?? importCdnow.events;
-  const perEvent = (key: 'requests' | 'readUnits' | 'writeUnits', type: 'send' | 'delivery' | 'open') => {
-    const f = sends.feedback?.[type];
-    if (!f) return 0;
+  const itemBytes = base.avgCustomerItemBytes;
+
+  // Flag: a keys-only next-check query is followed by a strongly consistent read of each item (1 RCU).
+  const flagIndexWrites = pick(inc.requests, 'indexWriteUnits');
+  const flagIndexItems = pick(inc.requests, 'itemsRead', 'Query');
+  const flagReadUnits = inc.readUnits + (toTemplate('flag') ? flagIndexItems : 0);
+  const flagWriteUnits = toTemplate('flag')
+    ? keysOnlyWriteUnits(inc.writeUnits, flagIndexWrites, itemBytes)
+    : inc.writeUnits;
+  // Win-back: the due-index query is followed by reading the items (1 RCU each).
+  const copyFactor = 1 / Math.max(1, Math.ceil(itemBytes / 1024));
+  const winbackFactor = toTemplate('winback') ? keysOnlyWriteUnits(1, winbackIndexShare, itemBytes) : 1;
+  const plannerExtraReads = toTemplate('winback') ? rates.plannerItemsReadPerStep : 0;
+  const catchUp = winback.catchUp.totals;
+
+  // ses-feedback per event and path. Runs before the bounce path was measured took the delivery path with a
+  // customer write (reset softBounces): that is the bounce path; a delivery now writes no customer (shared/jobs/
+  // ses-feedback.ts) unless it had soft bounces, so it is the measured delivery without its customer PutItem.
+  // The sends scenario's customers are small (under 1 KB): their index copies cost 1 WRU each with either projection.
+  const perEvent = (f: FeedbackCost, customerWrite = 0) => {
+    const n = Math.max(1, f.events);
     // A failed conditional write is billed as a write of the item (ledger items are under 1 KB); not reported locally.
-    const extra = key === 'writeUnits' ? f.failedWrites : 0;
-    return (f[key] + extra) / Math.max(1, f.events);
+    return {
+      requests: (f.requests - (customerWrite ? pick(f.requestsByCommand, 'requests', 'PutItem') : 0)) / n,
+      readUnits: f.readUnits / n,
+      writeUnits: (f.writeUnits + f.failedWrites - customerWrite) / n,
+    };
   };
-  const feedback = (type: 'send' | 'delivery' | 'open') => ({
-    requests: perEvent('requests', type),
-    readUnits: perEvent('readUnits', type),
-    writeUnits: perEvent('writeUnits', type),
-  });
+  const need = (type: MeasuredFeedback): FeedbackCost => {
+    const f = feedbackMeasured[type];
+    if (!f) throw new Error(`the sends results have no ${type} feedback: run the sends scenario again`);
+    return f;
+  };
+  const delivery = need('delivery');
+  const sesFeedback = {
+    send: perEvent(need('send')),
+    open: perEvent(need('open')),
+    delivery: feedbackMeasured.bounce
+      ? perEvent(delivery)
+      : perEvent(delivery, pick(delivery.requestsByCommand, 'writeUnits', 'PutItem')),
+    bounce: perEvent(feedbackMeasured.bounce ?? delivery),
+  };
+  const orderEvents = events.orderEvents;
+  const orderIndexWrites = pick(orderEvents.requestsByCommand, 'indexWriteUnits');
+
   return {
     customers: base.customers,
-    avgCustomerItemBytes: base.avgCustomerItemBytes,
+    avgCustomerItemBytes: itemBytes,
     gsiShares: winback.gsiShares,
+    projection: {
+      template,
+      measured: [...new Set(Object.values(measuredWith))].join(', '),
+      ...(estimated.length
+        ? {
+            estimate:
+              `${estimated.join(', ')} measured with ${[...new Set(estimated.map((k) => measuredWith[k as keyof typeof measuredWith]))].join(', ')}: ` +
+              'their index write units are taken at 1 WRU per entry written (an upper bound: keys-only entries are ' +
+              'written only when their keys change) and 1 RCU is added per item read through an index',
+          }
+        : {}),
+    },
+    gsiEntryBytes: (template === 'ALL' ? itemBytes : KEYS_ONLY_ENTRY_BYTES) + ITEM_OVERHEAD_BYTES,
     avgLedgerItemBytes: sends.avgLedgerItemBytes,
     flag: {
       deltaDays: flag.deltaDays,
       changed: inc.changed,
-      readUnits: inc.readUnits,
-      writeUnits: inc.writeUnits,
+      readUnits: flagReadUnits,
+      writeUnits: flagWriteUnits,
       failedWrites: inc.requests.PutItem?.errors ?? 0,
       seconds: inc.seconds,
       memoryMb: memory('flag-dormant'),
@@ -105,7 +189,7 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
       seconds: flag.fullPass.seconds,
       clientCpuMicrosPerItem: flag.fullPass.clientCpuMicrosPerItem,
       initialWriteUnits: base.initialFlag.writeUnits,
-      memoryMb: memory('full-pass'),
+      memoryMb: memory('flag-full-pass'),
     },
     cohorts: {
       runsPerMonth: WEEKS_PER_MONTH,
@@ -117,7 +201,7 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
       checkpointWriteUnits: pick(cohortCounts, 'writeUnits', 'PutItem'),
       snapshotWriteUnits: pick(cohortCounts, 'writeUnits', 'BatchWriteItem'),
       clientCpuMicrosPerItem: (median(cohorts.cohortCpuSeconds) / Math.max(1, cohorts.scannedItems)) * 1e6,
-      memoryMb: memory('full-pass'),
+      memoryMb: memory('churn-cohorts'),
     },
     winback: {
       dormantEntriesPerDay: (inc.transitions['at_risk>dormant'] ?? 0) / flag.deltaDays,
@@ -125,13 +209,13 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
       holdoutShare: SENDING.holdoutPercent / 100,
       steps: WINBACK.steps.length,
       runsPerDay: WINBACK_RUNS_PER_DAY,
-      plannerReadUnitsPerStep: rates.plannerReadUnitsPerStep,
-      plannerWriteUnitsPerStep: rates.plannerWriteUnitsPerStep,
+      plannerReadUnitsPerStep: rates.plannerReadUnitsPerStep + plannerExtraReads,
+      plannerWriteUnitsPerStep: rates.plannerWriteUnitsPerStep * winbackFactor,
       plannerSecondsPerStep: rates.plannerSecondsPerStep,
       emptyRunReadUnits: rates.emptyRunReadUnits,
       emptyRunSeconds: rates.emptyRunSeconds,
       senderReadUnitsPerEmail: rates.senderReadUnitsPerEmail,
-      senderWriteUnitsPerEmail: rates.senderWriteUnitsPerEmail,
+      senderWriteUnitsPerEmail: rates.senderWriteUnitsPerEmail * winbackFactor,
       senderSecondsPerBatch: winback.senderSecondsPerBatch,
       maxSendRate: DEPLOYMENT.maxSendRate,
       senderConcurrency: DEPLOYMENT.senderConcurrency,
@@ -139,21 +223,25 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
       senderMemoryMb: memory('winback-send'),
       catchUp: {
         customers: winback.customers,
-        readUnits: winback.catchUp.totals.plannerReadUnits + winback.catchUp.totals.senderReadUnits,
-        writeUnits: winback.catchUp.totals.plannerWriteUnits + winback.catchUp.totals.senderWriteUnits,
-        emails: winback.catchUp.totals.sent,
+        readUnits:
+          catchUp.plannerReadUnits + catchUp.senderReadUnits + (toTemplate('winback') ? catchUp.plannerItemsRead : 0),
+        writeUnits: (catchUp.plannerWriteUnits + catchUp.senderWriteUnits) * winbackFactor,
+        emails: catchUp.sent,
       },
-      indexWriteShare: winbackWrites.indexWriteUnits / Math.max(1, winbackWrites.writeUnits),
+      indexWriteShare: (winbackIndexShare * (toTemplate('winback') ? copyFactor : 1)) / winbackFactor,
     },
     orders: { ...syntheticOrderRates(), avgItemBytes: importCdnow.avgOrderItemBytes },
     recordActivity: {
       measuredOn: events.target,
-      requestsPerEvent: events.orderEvents.requestsPer,
-      readUnitsPerEvent: events.orderEvents.readUnitsPer,
-      writeUnitsPerEvent: events.orderEvents.writeUnitsPer,
-      localSecondsPerEvent: events.orderEvents.seconds / Math.max(1, events.orderEvents.count),
+      requestsPerEvent: orderEvents.requestsPer,
+      readUnitsPerEvent: orderEvents.readUnitsPer,
+      writeUnitsPerEvent: toTemplate('importCdnow')
+        ? keysOnlyWriteUnits(orderEvents.writeUnits, orderIndexWrites, importCdnow.avgCustomerItemBytes) /
+          Math.max(1, orderEvents.count)
+        : orderEvents.writeUnitsPer,
+      localSecondsPerEvent: orderEvents.seconds / Math.max(1, orderEvents.count),
     },
-    sesFeedback: { send: feedback('send'), delivery: feedback('delivery'), open: feedback('open') },
+    sesFeedback,
     inventory,
   };
 }

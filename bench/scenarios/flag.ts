@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
-import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormant, flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import type { BaseSetup } from '../base.ts';
 import { type BenchContext, SEGMENTS, WATERMARK_JOB } from '../context.ts';
 import { type CommandCounts, sumCounts } from '../counting.ts';
@@ -66,7 +66,7 @@ export async function flagScenario(ctx: BenchContext, base: BaseSetup): Promise<
   const { stores, asOf2, deltaDays, forecast } = base;
   counter.reset();
   const full = await timed(() =>
-    flagDormant(
+    flagDormantFullPass(
       { customers: stores.customers },
       { asOf: asOf2, policy: DEFAULT_POLICY, segments: SEGMENTS, dryRun: true },
     ),
@@ -80,7 +80,7 @@ export async function flagScenario(ctx: BenchContext, base: BaseSetup): Promise<
 
   counter.reset();
   const incremental = await timed(() =>
-    flagDormantIncremental(
+    flagDormant(
       { customers: stores.customers, watermarks: stores.snapshots },
       { asOf: asOf2, policy: DEFAULT_POLICY, segments: SEGMENTS },
     ),

@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
 import { endOfDay } from '../../shared/domain/time.ts';
 import { parseCdnow } from '../../shared/import/parse-files.ts';
 import type { OrderRecord } from '../../shared/import/rows.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { type BenchContext, INDEX_SHARDS, ITEM_SIZE_SAMPLE, SEGMENTS, type Target } from '../context.ts';
@@ -200,7 +200,7 @@ export async function importCdnowScenario(ctx: BenchContext): Promise<ImportCdno
 
   counter.reset();
   const flag = await timed(() =>
-    flagDormant({ customers: stores.customers }, { asOf, policy: DEFAULT_POLICY, segments: SEGMENTS }),
+    flagDormantFullPass({ customers: stores.customers }, { asOf, policy: DEFAULT_POLICY, segments: SEGMENTS }),
   );
   const flagCounts = counter.snapshot();
   log(

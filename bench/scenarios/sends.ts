@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { ensureTables } from '../../cli/local-servers.ts';
 import { dynamoStores, type Stores } from '../../shared/adapters/build-adapters.ts';
 import { tableNames } from '../../shared/adapters/dynamodb/tables.ts';
@@ -15,8 +16,12 @@ import { type CommandCounts, type DynamoCounter, sumCounts } from '../counting.t
 import { int, log, pick, sampleItems, timed } from '../measure.ts';
 import { dormantCustomers } from '../seed.ts';
 
-/** The SES event types whose handling differs (the others take the same path as one of these; see cost.ts). */
-export const MEASURED_FEEDBACK = ['send', 'delivery', 'open'] as const;
+/**
+ * The SES event types whose handling differs (the others take the same path as one of these; see FEEDBACK_PATH in
+ * cost-bill.ts): send resolves the claim; delivery also records on the ledger and reads the customer (written only
+ * when it had soft bounces); open records on the ledger; a transient bounce reads and writes the customer.
+ */
+export const MEASURED_FEEDBACK = ['send', 'delivery', 'open', 'bounce'] as const;
 export type MeasuredFeedback = (typeof MEASURED_FEEDBACK)[number];
 
 export interface FeedbackCost {
@@ -49,8 +54,13 @@ export interface SendsResult {
   avgLedgerItemBytes: number;
   requests: Record<string, CommandCounts>;
   /** ses-feedback (applySesFeedback, one event per Lambda invocation in AWS) per event type, on the emails sent */
-  feedback?: Record<MeasuredFeedback, FeedbackCost>;
+  feedback?: Partial<Record<MeasuredFeedback, FeedbackCost>>;
 }
+
+/** What aws-ses-v2-local's /store answers (the part read here). */
+const SesStoreSchema = z.object({
+  emails: z.array(z.object({ destination: z.object({ to: z.array(z.string()) }) })),
+});
 
 const stepTotal = (
   summary: WinbackSummary,
@@ -66,12 +76,13 @@ async function measureFeedback(
 ): Promise<FeedbackCost> {
   const events: EmailFeedback[] = sent.map((e) => ({
     type,
-    messageId: e.messageId as string,
+    messageId: e.messageId ?? e.key,
     at: e.sentAt ?? e.claimedAt,
     customerId: e.customerId,
     campaignId: e.campaignId,
     episode: e.episode,
     stepId: e.stepId,
+    ...(type === 'bounce' ? { bounceType: 'Transient' as const } : {}),
   }));
   counter.reset();
   await runConcurrently(events, 8, async (event) => {
@@ -130,9 +141,7 @@ export async function sendsScenario(ctx: BenchContext): Promise<SendsResult> {
   const sendCounts = counter.snapshot();
   const rerun = await winbackEmail(deps, { ...sendInput, runId: 'bench-send-rerun' });
   const sent = stepTotal(send.value, 'sent');
-  const store = (await (await fetch(`${ses.endpoint}/store`)).json()) as {
-    emails: { destination: { to: string[] } }[];
-  };
+  const store = SesStoreSchema.parse(await (await fetch(`${ses.endpoint}/store`)).json());
   const perRecipient = new Map<string, number>();
   for (const e of store.emails) {
     for (const to of e.destination.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
@@ -145,10 +154,10 @@ export async function sendsScenario(ctx: BenchContext): Promise<SendsResult> {
   for await (const page of stores.ledger.scanAll()) {
     sentEntries.push(...page.items.filter((e) => e.status === 'sent' && e.messageId));
   }
-  const feedback = {} as Record<MeasuredFeedback, FeedbackCost>;
+  const feedback: Partial<Record<MeasuredFeedback, FeedbackCost>> = {};
   for (const type of MEASURED_FEEDBACK) {
-    feedback[type] = await measureFeedback(stores, counter, sentEntries, type);
-    const f = feedback[type];
+    const f = await measureFeedback(stores, counter, sentEntries, type);
+    feedback[type] = f;
     log(
       `ses-feedback ${type}: ${int(f.events)} events, ${(f.requests / Math.max(1, f.events)).toFixed(2)} requests, ` +
         `${(f.readUnits / Math.max(1, f.events)).toFixed(2)} RRU + ${(f.writeUnits / Math.max(1, f.events)).toFixed(2)} ` +

@@ -5,7 +5,7 @@ import { tableNames } from '../../shared/adapters/dynamodb/tables.ts';
 import { reclassify } from '../../shared/domain/customer.ts';
 import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { flagDormantIncremental, policyFingerprint } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormant, policyFingerprint } from '../../shared/jobs/flag-dormant.ts';
 import { planWinback } from '../../shared/jobs/winback-plan.ts';
 import type { WinbackTaskQueue } from '../../shared/ports.ts';
 import {
@@ -126,7 +126,7 @@ export async function winbackScenario(ctx: BenchContext): Promise<WinbackResult>
   // The daily flag at D+Δ: its new dormancy episodes are what falls due next.
   const deltaDays = forecast.pickDelta(TARGET_CHANGE_SHARE);
   const asOf2 = endOfDay(addDays(asOf, deltaDays).slice(0, 10));
-  const flag = await flagDormantIncremental(
+  const flag = await flagDormant(
     { customers: stores.customers, watermarks: stores.snapshots },
     { asOf: asOf2, policy: DEFAULT_POLICY, segments: SEGMENTS },
   );

@@ -1,4 +1,4 @@
-import { Aws, type CfnResource, Duration, type RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Aws, CfnElement, Duration, type RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,10 +8,13 @@ import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-sched
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import type * as z from 'zod';
-import type { EngineConfigEnv, TablesEnv } from '../../functions/env.ts';
-import type { ClienteleTables } from './data.ts';
+import { type EnvironmentOf, JOB_ENV, type JobWithEnv, TABLE_ENV, type TableRole } from '../../functions/env.ts';
+import type { TableNames } from '../../shared/adapters/dynamodb/tables.ts';
+import type { PublishedMetrics } from '../config.ts';
 import type { JobFunction } from './job-function.ts';
+
+/** The four tables by role. */
+export type ClienteleTables = Record<keyof TableNames, dynamodb.Table>;
 
 /** What every job construct receives from the stack. */
 export interface JobCommonProps {
@@ -23,6 +26,8 @@ export interface JobCommonProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** X-Ray active tracing of the functions (and the full-pass state machine): `tracing` in the deployment config. */
   readonly tracing: boolean;
+  /** Which metrics the functions publish (`metrics` in the deployment config). */
+  readonly metrics?: PublishedMetrics;
 }
 
 /** A job started by something other than a person: it has a function and a dead-letter queue. */
@@ -36,24 +41,58 @@ export interface MonitoredJob {
   readonly stateMachine?: sfn.IStateMachine;
 }
 
-/** The variables every DynamoDB-using handler parses (functions/env.ts TablesEnv + EngineConfigEnv). */
-export function baseEnvironment(props: JobCommonProps): Record<string, string> {
-  // Typed by the handlers' own env schemas: a variable renamed there fails to compile here.
-  const environment: Required<z.input<typeof TablesEnv> & z.input<typeof EngineConfigEnv>> = {
-    CUSTOMERS_TABLE: props.tables.customers.tableName,
-    ORDERS_TABLE: props.tables.orders.tableName,
-    LEDGER_TABLE: props.tables.ledger.tableName,
-    SNAPSHOTS_TABLE: props.tables.snapshots.tableName,
-    ENGINE_CONFIG: props.engineConfigJson,
-  };
+/**
+ * A job's environment, checked against its handler's contract (functions/env.ts JOB_ENV): a required variable
+ * missing fails to compile; one the contract does not name fails the synth.
+ */
+export function jobEnvironment<J extends JobWithEnv>(job: J, values: EnvironmentOf<J>): Record<string, string> {
+  const known = new Set(Object.keys(JOB_ENV[job].shape));
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (!known.has(name)) throw new Error(`${job}: ${name} is not a variable of its environment contract`);
+    if (typeof value === 'string') environment[name] = value;
+  }
   return environment;
+}
+
+/** A job's access to one table: the actions, and the indexes they apply to (never `index/*`). */
+export interface TableAccess {
+  readonly actions: readonly string[];
+  readonly indexes?: readonly string[];
+}
+
+/**
+ * The tables a job uses, each paired once with its access: `environment` names them for the handler (only these:
+ * a function never learns a table it may not touch), `grant` gives exactly these actions.
+ */
+export function bindTables<R extends TableRole>(
+  tables: ClienteleTables,
+  access: { readonly [K in R]: TableAccess },
+): { environment: { [K in R as (typeof TABLE_ENV)[K]]: string }; grant(grantee: iam.IGrantable): void } {
+  const entries: [TableRole, TableAccess][] = Object.entries<TableAccess>(access).flatMap(([role, a]) =>
+    isTableRole(role) ? [[role, a]] : [],
+  );
+  const environment = Object.fromEntries(entries.map(([role]) => [TABLE_ENV[role], tables[role].tableName]));
+  return {
+    // cast: the entries are exactly TABLE_ENV[role] → table name for the roles of `access`, as the type states.
+    environment: environment as { [K in R as (typeof TABLE_ENV)[K]]: string },
+    grant(grantee) {
+      for (const [role, a] of entries) grantTable(grantee, tables[role], [...a.actions], [...(a.indexes ?? [])]);
+    },
+  };
+}
+
+function isTableRole(role: string): role is TableRole {
+  return role in TABLE_ENV;
 }
 
 /** The CloudFormation logical ID of an L2 construct's main resource (as cdk-nag prints it in finding IDs). */
 export function logicalIdOf(construct: IConstruct): string {
-  const resource = construct.node.defaultChild as CfnResource | undefined;
-  if (!resource) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(resource).resolve(resource.logicalId) as string;
+  const resource = construct.node.defaultChild;
+  if (!(resource instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  const id: unknown = Stack.of(resource).resolve(resource.logicalId);
+  if (typeof id !== 'string') throw new Error(`${construct.node.path}: logical ID did not resolve`);
+  return id;
 }
 
 /** Item and query reads. No stream actions, no DescribeTable: the handlers need neither. */
@@ -147,9 +186,7 @@ export class JobSchedule extends Construct {
       }),
       description: props.description,
     });
-    if ((props.function === undefined) === (props.stateMachine === undefined)) {
-      throw new Error(`${this.node.path}: set exactly one of function and stateMachine`);
-    }
+    const { stateMachine } = props;
     const targetProps = {
       role: this.role,
       input: scheduler.ScheduleTargetInput.fromObject({
@@ -160,14 +197,19 @@ export class JobSchedule extends Construct {
       maxEventAge: Duration.hours(1),
       deadLetterQueue: props.deadLetterQueue,
     };
+    const target =
+      props.function && !stateMachine
+        ? new LambdaInvoke(props.function, targetProps)
+        : stateMachine && !props.function
+          ? new StepFunctionsStartExecution(stateMachine, targetProps)
+          : undefined;
+    if (!target) throw new Error(`${this.node.path}: set exactly one of function and stateMachine`);
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: props.description,
       enabled: props.enabled ?? true,
       scheduleGroup: props.group,
       schedule: scheduler.ScheduleExpression.expression(props.expression, TimeZone.of(props.timeZone)),
-      target: props.function
-        ? new LambdaInvoke(props.function, targetProps)
-        : new StepFunctionsStartExecution(props.stateMachine as sfn.IStateMachine, targetProps),
+      target,
     });
     // states:StartExecution is granted on the state machine ARN itself: no wildcard to acknowledge.
     if (props.function) {

@@ -6,12 +6,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type TableNames, tableDefinitions, tableNames } from '../../shared/adapters/dynamodb/tables.ts';
-import { logicalIdOf } from './common.ts';
+import { type ClienteleTables, logicalIdOf } from './common.ts';
 
-/** The four tables by role. */
-export type ClienteleTables = Record<keyof TableNames, dynamodb.Table>;
+export type { ClienteleTables } from './common.ts';
 
-/** Key prefix the cohorts merge (functions/full-pass.ts) writes the reports under (`cohorts/<asOf date>/...`). */
+/** Key prefix the cohorts merge (functions/churn-cohorts.ts) writes the reports under (`cohorts/<asOf date>/...`). */
 export const COHORT_REPORT_PREFIX = 'cohorts/';
 
 /** Attribute of the ledger items after which DynamoDB TTL deletes them (epoch seconds). */
@@ -43,7 +42,7 @@ export class ClienteleData extends Construct {
   readonly unsubscribeSecret: secretsmanager.Secret;
   /**
    * Customer-managed policy allowing s3:PutObject under `cohorts/` in the reports bucket, attached to the
-   * full-pass role (the cohorts merge). Defined here, next to the bucket, so the bucket ARN is not exported to the
+   * churn-cohorts role (its merge step). Defined here, next to the bucket, so the bucket ARN is not exported to the
    * jobs stack.
    */
   readonly reportsWriterPolicy: iam.ManagedPolicy;

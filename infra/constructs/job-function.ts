@@ -8,6 +8,8 @@ import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-l
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type JobName, publishedMetricsEnv } from '../../functions/metrics.ts';
+import type { PublishedMetrics } from '../config.ts';
 
 /** Repository root (this file is infra/constructs/job-function.ts). */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,6 +20,20 @@ export function handlerEntry(file: string): string {
 }
 
 export type JobLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/** Levels of the Lambda platform's own log lines (platform.start, platform.report, ...). */
+export type SystemLogLevel = 'DEBUG' | 'INFO' | 'WARN';
+
+/** Memory of a function when its construct does not set one: 512 MB. */
+export const DEFAULT_MEMORY_MB = 512;
+/**
+ * The event handlers (an EventBridge event or an HTTP request each, a few DynamoDB calls): I/O-bound work billed per
+ * GB-second, so half the default memory. The scheduled jobs keep 512 MB (or set their own).
+ */
+export const JOB_MEMORY_MB: Partial<Record<JobName, number>> = {
+  'record-activity': 256,
+  'ses-feedback': 256,
+  unsubscribe: 256,
+};
 
 const APPLICATION_LOG_LEVEL: Record<JobLogLevel, lambda.ApplicationLogLevel> = {
   DEBUG: lambda.ApplicationLogLevel.DEBUG,
@@ -26,11 +42,20 @@ const APPLICATION_LOG_LEVEL: Record<JobLogLevel, lambda.ApplicationLogLevel> = {
   ERROR: lambda.ApplicationLogLevel.ERROR,
 };
 
+const SYSTEM_LOG_LEVEL: Record<SystemLogLevel, lambda.SystemLogLevel> = {
+  DEBUG: lambda.SystemLogLevel.DEBUG,
+  INFO: lambda.SystemLogLevel.INFO,
+  WARN: lambda.SystemLogLevel.WARN,
+};
+
 export interface JobFunctionProps {
   /** Absolute path of the handler module (see {@link handlerEntry}); it must export `handler`. */
   readonly entry: string;
-  /** Short kebab-case job name (`flag-dormant`); part of the function name and the Powertools service name. */
-  readonly jobName: string;
+  /**
+   * The job (a key of JOB_METRICS in functions/metrics.ts): part of the function name and the Powertools service
+   * name, and what PUBLISHED_METRICS is computed for.
+   */
+  readonly jobName: JobName;
   /** Stage name; the function is named `clientele-<stage>-<jobName>`. */
   readonly stageName: string;
   /**
@@ -45,7 +70,7 @@ export interface JobFunctionProps {
   readonly environment?: Record<string, string>;
   /**
    * Memory in MB; also scales CPU, which the minified bundle's cold start and zod parsing benefit from.
-   * @default 512
+   * @default - JOB_MEMORY_MB[jobName] (256 for the event handlers), otherwise DEFAULT_MEMORY_MB (512)
    */
   readonly memorySize?: number;
   /**
@@ -69,10 +94,22 @@ export interface JobFunctionProps {
    */
   readonly logLevel?: JobLogLevel;
   /**
+   * Level of the Lambda platform's log lines. WARN leaves out platform.start and platform.report (about 700 B of
+   * every invocation, ~40% of the log bytes); duration, memory and errors stay in the AWS/Lambda metrics.
+   * @default 'WARN'
+   */
+  readonly systemLogLevel?: SystemLogLevel;
+  /**
    * CloudWatch namespace of the Powertools metrics.
    * @default 'clientele'
    */
   readonly metricsNamespace?: string;
+  /**
+   * Which of the job's metrics the function publishes (`metrics` in the deployment config), passed to the handler
+   * as PUBLISHED_METRICS: `alarmed`, those in ALARMED_METRICS (none for most jobs); `all`, `*`.
+   * @default 'alarmed'
+   */
+  readonly metrics?: PublishedMetrics;
   /**
    * Queue receiving asynchronous invocations (Scheduler, EventBridge) that still fail after the retries;
    * the function role gets `sqs:SendMessage` on it.
@@ -112,7 +149,7 @@ export class JobFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  readonly jobName: string;
+  readonly jobName: JobName;
   /** The Powertools service name, also the `service` dimension of the job's metrics. */
   readonly serviceName: string;
   readonly metricsNamespace: string;
@@ -144,13 +181,14 @@ export class JobFunction extends Construct {
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? JOB_MEMORY_MB[props.jobName] ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.minutes(5),
       role: this.role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: APPLICATION_LOG_LEVEL[logLevel],
+      systemLogLevelV2: SYSTEM_LOG_LEVEL[props.systemLogLevel ?? 'WARN'],
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
@@ -158,6 +196,8 @@ export class JobFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: logLevel,
+        // Which counts go out as custom metrics (functions/job-handler.ts); all of them are in the summary line.
+        PUBLISHED_METRICS: publishedMetricsEnv(props.jobName, props.metrics ?? 'alarmed'),
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

@@ -1,11 +1,11 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { ALARMED_METRICS, type JobName } from '../../functions/metrics.ts';
 import type { MonitoredJob } from './common.ts';
 import type { JobFunction } from './job-function.ts';
 
@@ -17,46 +17,70 @@ export const COMPLAINT_RATE_THRESHOLD = 0.001;
 export interface MonitoringProps {
   readonly stageName: string;
   readonly jobs: MonitoredJob[];
-  /** flag-dormant (publishes CustomersFlagged). */
-  readonly flagDormant: JobFunction;
-  /** winback-send (publishes EmailsSent and EmailsFailed). */
-  readonly winbackSend: JobFunction;
   /** Subscribed to the alarm topic when set. */
   readonly alarmEmail?: string;
-  /** Keep the topic key when the stack is deleted. */
-  readonly production: boolean;
+  /**
+   * Whether to build the dashboard `clientele-<stage>` ($3 a month). The stack passes `dashboard` from the
+   * deployment config, which defaults to false; the construct on its own keeps its dashboard.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
-/** Alarms to an encrypted SNS topic and the clientele dashboard. */
+/**
+ * Whether a failed invocation of the job's function is alarmed on elsewhere, so an Errors alarm would only repeat
+ * it (and also fire on every transient failure that a retry then fixes): asynchronous invocations and queue
+ * messages that still fail after their retries land in the dead-letter queue (alarmed); a function a state machine
+ * calls fails the execution once the task's retries are used up (failed executions alarmed).
+ */
+export function failuresAlarmedElsewhere(job: MonitoredJob): boolean {
+  return job.deadLetterQueue !== undefined || job.stateMachine !== undefined;
+}
+
+/** The metrics of a job that are always published (ALARMED_METRICS), whatever `metrics` says. */
+function alarmedMetricsOf(jobName: JobName): readonly string[] {
+  const alarmed: Partial<Record<JobName, readonly string[]>> = ALARMED_METRICS;
+  return alarmed[jobName] ?? [];
+}
+
+/** Alarms to an SNS topic and, when asked for, the clientele dashboard. */
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
-  readonly dashboard: cloudwatch.Dashboard;
+  readonly dashboard: cloudwatch.Dashboard | undefined;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
 
-    // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key: a customer-managed key whose
-    // policy lets CloudWatch use it is required.
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: `clientele ${props.stageName} alarm topic`,
-      enableKeyRotation: true,
-      removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
+    // No KMS key: a topic under the AWS-managed SNS key cannot receive CloudWatch alarms (CloudWatch is not allowed
+    // to use that key), and a customer-managed key costs $1 a month to protect alarm names and states, which carry
+    // no customer data. SNS still encrypts in transit: the topic policy refuses publishing without TLS.
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `clientele ${props.stageName} alarms`,
+      enforceSSL: true,
     });
-    key.addToResourcePolicy(
+    // The topic policy the TLS rule creates replaces SNS's default one: allow this account's alarms to publish.
+    this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarms',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:clientele-${props.stageName}-*`,
+          },
+        },
       }),
     );
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `clientele ${props.stageName} alarms`,
-      masterKey: key,
-      enforceSSL: true,
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'No server-side encryption on the alarm topic: its messages are CloudWatch alarm notifications (alarm ' +
+        'name, state, threshold, metric), no customer data; CloudWatch cannot publish to a topic under the ' +
+        'AWS-managed SNS key, and a customer-managed key would cost $1 a month for nothing to protect. ' +
+        'Publishing requires TLS (topic policy).',
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
@@ -82,12 +106,14 @@ export class Monitoring extends Construct {
     const sum = { ...fiveMinutes, statistic: cloudwatch.Stats.SUM };
     for (const { job, deadLetterQueue, workQueue, stateMachine } of props.jobs) {
       const [id, name] = [pascal(job.jobName), job.jobName];
-      alarm(
-        `${id}Errors`,
-        `${name}-errors`,
-        `${name} failed; see log group ${job.logGroup.logGroupName}`,
-        job.function.metricErrors(sum),
-      );
+      if (!failuresAlarmedElsewhere({ job, deadLetterQueue, workQueue, stateMachine })) {
+        alarm(
+          `${id}Errors`,
+          `${name}-errors`,
+          `${name} failed; see log group ${job.logGroup.logGroupName}`,
+          job.function.metricErrors(sum),
+        );
+      }
       if (deadLetterQueue) {
         alarm(
           `${id}DeadLetters`,
@@ -138,39 +164,47 @@ export class Monitoring extends Construct {
       COMPLAINT_RATE_THRESHOLD,
     );
 
+    this.dashboard = (props.dashboard ?? true) ? this.addDashboard(props, bounceRate, complaintRate) : undefined;
+  }
+
+  private addDashboard(
+    props: MonitoringProps,
+    bounceRate: cloudwatch.Metric,
+    complaintRate: cloudwatch.Metric,
+  ): cloudwatch.Dashboard {
     const daily = Duration.days(1);
-    const appMetric = (jobFn: JobFunction, metricName: string, dimensions: Record<string, string> = {}) =>
+    const appMetric = (jobFn: JobFunction, metricName: string) =>
       new cloudwatch.Metric({
         namespace: jobFn.metricsNamespace,
         metricName,
-        dimensionsMap: { service: jobFn.serviceName, ...dimensions },
+        dimensionsMap: { service: jobFn.serviceName },
         statistic: cloudwatch.Stats.SUM,
         period: daily,
+        label: `${jobFn.jobName} ${metricName}`,
       });
+    // Only metrics that are published whatever `metrics` says: the ALARMED_METRICS of each job.
+    const published = (metricName: string) =>
+      props.jobs
+        .filter(({ job }) => alarmedMetricsOf(job.jobName).includes(metricName))
+        .map(({ job }) => appMetric(job, metricName));
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `clientele-${props.stageName}`,
       defaultInterval: Duration.days(30),
     });
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Customers flagged (stage changes per day)',
-        left: [
-          appMetric(props.flagDormant, 'CustomersFlagged').with({ label: 'Flagged' }),
-          appMetric(props.flagDormant, 'DormantCustomers').with({ label: 'Dormant', statistic: 'Maximum' }),
-        ],
+        title: 'Customers flagged (stage changes per day: daily run, full passes)',
+        left: published('CustomersFlagged'),
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Win-back emails sent and failed (per day)',
-        left: [
-          appMetric(props.winbackSend, 'EmailsSent').with({ label: 'Sent' }),
-          appMetric(props.winbackSend, 'EmailsFailed').with({ label: 'Failed or outcome unknown' }),
-        ],
+        title: 'Win-back emails sent and failed or outcome unknown (per day)',
+        left: [...published('EmailsSent'), ...published('EmailsFailed')],
         width: 12,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'SES bounces and complaints (account, per hour)',
         left: [
@@ -188,7 +222,7 @@ export class Monitoring extends Construct {
         width: 12,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Job duration (max, ms)',
         left: props.jobs.map(({ job }) =>
@@ -203,7 +237,8 @@ export class Monitoring extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
     );
     const jobWidgets = props.jobs.flatMap(jobWidgetsOf);
-    if (jobWidgets.length > 0) this.dashboard.addWidgets(...jobWidgets);
+    if (jobWidgets.length > 0) dashboard.addWidgets(...jobWidgets);
+    return dashboard;
   }
 }
 

@@ -3,11 +3,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { baseEnvironment, grantTable, type JobCommonProps, JobDeadLetterQueue, type MonitoredJob } from './common.ts';
+import { CustomerEventSchema } from '../../shared/domain/events.ts';
+import { bindTables, type JobCommonProps, JobDeadLetterQueue, jobEnvironment, type MonitoredJob } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
-/** The customer events record-activity understands (shared/domain/events.ts). */
-export const CUSTOMER_EVENT_DETAIL_TYPES = ['customer.signed_up', 'order.placed', 'consent.changed'];
+/** The customer events record-activity understands: the event types of its schema (shared/domain/events.ts). */
+export const CUSTOMER_EVENT_DETAIL_TYPES: string[] = CustomerEventSchema.options.map((event) => event.shape.type.value);
 
 export interface RecordActivityJobProps extends JobCommonProps {
   /** The clientele bus the shop publishes customer events to. */
@@ -31,21 +32,30 @@ export class RecordActivityJob extends Construct implements MonitoredJob {
   constructor(scope: Construct, id: string, props: RecordActivityJobProps) {
     super(scope, id);
     this.deadLetterQueue = new JobDeadLetterQueue(this, 'DeadLetterQueue');
+    const tables = bindTables(props.tables, {
+      customers: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+      orders: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+      // The erasure registry.
+      snapshots: { actions: ['dynamodb:BatchGetItem'] },
+    });
     this.job = new JobFunction(this, 'Job', {
       entry: handlerEntry('record-activity.ts'),
       jobName: 'record-activity',
       stageName: props.stageName,
       tracing: props.tracing,
+      metrics: props.metrics,
       description: 'Applies customer events from the clientele bus',
-      environment: { ...baseEnvironment(props), UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn },
+      environment: jobEnvironment('record-activity', {
+        ...tables.environment,
+        ENGINE_CONFIG: props.engineConfigJson,
+        UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn,
+      }),
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       timeout: Duration.seconds(30),
       onFailure: this.deadLetterQueue,
     });
-    grantTable(this.job.role, props.tables.customers, ['dynamodb:GetItem', 'dynamodb:PutItem']);
-    grantTable(this.job.role, props.tables.orders, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
-    grantTable(this.job.role, props.tables.snapshots, ['dynamodb:BatchGetItem']);
+    tables.grant(this.job.role);
     props.unsubscribeSecret.grantRead(this.job.role);
 
     this.rule = new events.Rule(this, 'Rule', {

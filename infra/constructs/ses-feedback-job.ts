@@ -3,10 +3,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import {
-  baseEnvironment,
-  grantTable,
+  bindTables,
   type JobCommonProps,
   JobDeadLetterQueue,
+  jobEnvironment,
   type MonitoredJob,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
@@ -43,20 +43,22 @@ export class SesFeedbackJob extends Construct implements MonitoredJob {
   constructor(scope: Construct, id: string, props: SesFeedbackJobProps) {
     super(scope, id);
     this.deadLetterQueue = new JobDeadLetterQueue(this, 'DeadLetterQueue');
+    const access = { actions: [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS] };
+    const tables = bindTables(props.tables, { customers: access, ledger: access });
     this.job = new JobFunction(this, 'Job', {
       entry: handlerEntry('ses-feedback.ts'),
       jobName: 'ses-feedback',
       stageName: props.stageName,
       tracing: props.tracing,
+      metrics: props.metrics,
       description: 'Applies SES delivery, bounce and complaint events',
-      environment: baseEnvironment(props),
+      environment: jobEnvironment('ses-feedback', { ...tables.environment, ENGINE_CONFIG: props.engineConfigJson }),
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       timeout: Duration.seconds(30),
       onFailure: this.deadLetterQueue,
     });
-    grantTable(this.job.role, props.tables.customers, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
-    grantTable(this.job.role, props.tables.ledger, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
+    tables.grant(this.job.role);
 
     // SES event destinations can only publish to the default bus; a rule without eventBus is on the default bus.
     this.rule = new events.Rule(this, 'Rule', {

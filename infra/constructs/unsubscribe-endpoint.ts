@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { baseEnvironment, grantTable, type JobCommonProps, type MonitoredJob } from './common.ts';
+import { bindTables, type JobCommonProps, jobEnvironment, type MonitoredJob } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
 /**
@@ -49,20 +49,26 @@ export class UnsubscribeEndpoint extends Construct implements MonitoredJob {
     ) {
       throw new Error(`${this.node.path}: reservedConcurrency must be a positive integer, got ${reservedConcurrency}`);
     }
+    // The customers table uses the AWS-managed key (TableEncryption.AWS_MANAGED in data.ts): no KMS grant needed.
+    const tables = bindTables(props.tables, { customers: { actions: UNSUBSCRIBE_CUSTOMERS_ACTIONS } });
     this.job = new JobFunction(this, 'Job', {
       entry: handlerEntry('unsubscribe.ts'),
       jobName: 'unsubscribe',
       stageName: props.stageName,
       tracing: props.tracing,
+      metrics: props.metrics,
       description: 'One-click unsubscribe endpoint (function URL)',
-      environment: { ...baseEnvironment(props), UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn },
+      environment: jobEnvironment('unsubscribe', {
+        ...tables.environment,
+        ENGINE_CONFIG: props.engineConfigJson,
+        UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn,
+      }),
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: reservedConcurrency,
     });
-    // The customers table uses the AWS-managed key (TableEncryption.AWS_MANAGED in data.ts): no KMS grant needed.
-    grantTable(this.job.role, props.tables.customers, UNSUBSCRIBE_CUSTOMERS_ACTIONS);
+    tables.grant(this.job.role);
     props.unsubscribeSecret.grantRead(this.job.role);
     this.functionUrl = this.job.function.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,

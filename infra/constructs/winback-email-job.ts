@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PENDING_CLAIMS_INDEX, WINBACK_DUE_INDEX, WINBACK_INDEX } from '../../shared/adapters/dynamodb/tables.ts';
 import {
-  baseEnvironment,
-  grantTable,
+  bindTables,
   JobDeadLetterQueue,
   JobSchedule,
+  jobEnvironment,
   type MonitoredJob,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
@@ -40,39 +40,38 @@ export class WinbackEmailJob extends Construct implements MonitoredJob {
   constructor(scope: Construct, id: string, props: WinbackEmailJobProps) {
     super(scope, id);
     this.deadLetterQueue = new JobDeadLetterQueue(this, 'DeadLetterQueue');
+    // UpdateItem on customers: the instant the next step falls due (winbackDueAt), nothing else is written. The
+    // pending-claims index: reconciliation of sends whose outcome was unknown. Snapshots: the due-index marker.
+    const tables = bindTables(props.tables, {
+      customers: {
+        actions: [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem'],
+        indexes: [WINBACK_INDEX, WINBACK_DUE_INDEX],
+      },
+      ledger: { actions: [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], indexes: [PENDING_CLAIMS_INDEX] },
+      snapshots: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+    });
     this.job = new JobFunction(this, 'Job', {
       entry: handlerEntry('winback-email.ts'),
       jobName: 'winback-email',
       stageName: props.stageName,
       tracing: props.tracing,
+      metrics: props.metrics,
       description: 'Plans the due win-back emails and queues them for winback-send',
-      environment: {
-        ...baseEnvironment(props),
+      environment: jobEnvironment('winback-email', {
+        ...tables.environment,
+        ENGINE_CONFIG: props.engineConfigJson,
         SENDER_ADDRESS: props.senderAddress,
         SES_CONFIGURATION_SET: props.configurationSetName,
         MAX_SEND_RATE: String(props.maxSendRate),
         ...props.sender.queueEnvironment,
-      },
+      }),
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       // Reads only due customers and queues at most one interval's sends; sending happens in winback-send.
       timeout: Duration.minutes(5),
       onFailure: this.deadLetterQueue,
     });
-    // UpdateItem on customers: the instant the next step falls due (winbackDueAt), nothing else is written.
-    grantTable(
-      this.job.role,
-      props.tables.customers,
-      [...TABLE_READ_ACTIONS, 'dynamodb:UpdateItem'],
-      [WINBACK_INDEX, WINBACK_DUE_INDEX],
-    );
-    // The pending-claims index: reconciliation of sends whose outcome was unknown.
-    grantTable(
-      this.job.role,
-      props.tables.ledger,
-      [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
-      [PENDING_CLAIMS_INDEX],
-    );
+    tables.grant(this.job.role);
     // SendMessageBatch is authorised as sqs:SendMessage.
     props.sender.queue.grant(this.job.role, 'sqs:SendMessage');
     grantReadSendQuota(this.job.role);

@@ -4,7 +4,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { baseEnvironment, grantTable, type JobCommonProps, JobDeadLetterQueue, type MonitoredJob } from './common.ts';
+import type { EnvironmentOf } from '../../functions/env.ts';
+import { bindTables, type JobCommonProps, JobDeadLetterQueue, jobEnvironment, type MonitoredJob } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
 /** Messages per sender invocation (the SQS event source's batch size). */
@@ -58,7 +59,9 @@ export class WinbackSendJob extends Construct implements MonitoredJob {
   readonly deadLetterQueue: JobDeadLetterQueue;
   readonly workQueue: { readonly queue: sqs.IQueue; readonly maxAge: Duration };
   /** WINBACK_QUEUE_URL, SENDER_CONCURRENCY, PLAN_INTERVAL_MINUTES: the same values for planner and sender. */
-  readonly queueEnvironment: Record<string, string>;
+  readonly queueEnvironment: Required<
+    Pick<EnvironmentOf<'winback-email'>, 'WINBACK_QUEUE_URL' | 'SENDER_CONCURRENCY' | 'PLAN_INTERVAL_MINUTES'>
+  >;
 
   constructor(scope: Construct, id: string, props: WinbackSendJobProps) {
     super(scope, id);
@@ -80,21 +83,37 @@ export class WinbackSendJob extends Construct implements MonitoredJob {
       PLAN_INTERVAL_MINUTES: String(props.planIntervalMinutes),
     };
 
+    // GetItem: the customer as it is now (changed since planned?); UpdateItem: the frequency-cap slot and the
+    // next due step. No index, no Scan.
+    const tables = bindTables(props.tables, {
+      customers: { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+      ledger: {
+        actions: [
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+      },
+    });
     this.job = new JobFunction(this, 'Job', {
       entry: handlerEntry('winback-send.ts'),
       jobName: 'winback-send',
       stageName: props.stageName,
       tracing: props.tracing,
+      metrics: props.metrics,
       description: 'Sends the queued win-back emails through SES',
-      environment: {
-        ...baseEnvironment(props),
+      environment: jobEnvironment('winback-send', {
+        ...tables.environment,
+        ENGINE_CONFIG: props.engineConfigJson,
         SENDER_ADDRESS: props.senderAddress,
         SES_CONFIGURATION_SET: props.configurationSetName,
         MAX_SEND_RATE: String(props.maxSendRate),
-        ...this.queueEnvironment,
+        SENDER_CONCURRENCY: this.queueEnvironment.SENDER_CONCURRENCY,
         UNSUBSCRIBE_BASE_URL: props.unsubscribeBaseUrl,
         UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn,
-      },
+      }),
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       timeout,
@@ -108,16 +127,7 @@ export class WinbackSendJob extends Construct implements MonitoredJob {
       }),
     );
 
-    // GetItem: the customer as it is now (changed since planned?); UpdateItem: the frequency-cap slot and the
-    // next due step. No index, no Scan.
-    grantTable(this.job.role, props.tables.customers, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    grantTable(this.job.role, props.tables.ledger, [
-      'dynamodb:Query',
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
+    tables.grant(this.job.role);
     props.unsubscribeSecret.grantRead(this.job.role);
     grantSendAsSender(this.job.role, props);
     grantReadSendQuota(this.job.role);

@@ -4,11 +4,11 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { type DeploymentConfig, scheduleIntervalMinutes } from '../config.ts';
+import { ChurnCohortsJob } from '../constructs/churn-cohorts-job.ts';
 import type { JobCommonProps } from '../constructs/common.ts';
 import type { ClienteleData } from '../constructs/data.ts';
 import { EmailSending } from '../constructs/email-sending.ts';
 import { FlagDormantJob } from '../constructs/flag-dormant-job.ts';
-import { FullPassJob } from '../constructs/full-pass-job.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { RecordActivityJob } from '../constructs/record-activity-job.ts';
 import { SesFeedbackJob } from '../constructs/ses-feedback-job.ts';
@@ -23,13 +23,13 @@ export interface ClienteleJobsStackProps extends StackProps {
 }
 
 /**
- * Stateless resources: functions and their triggers, the win-back task queue, the full-pass state machine, the event
- * bus, SES configuration set, alarms, dashboard.
+ * Stateless resources: functions and their triggers, the win-back task queue, the full-pass state machines (one per
+ * full-pass job), the event bus, SES configuration set, alarms, dashboard.
  */
 export class ClienteleJobsStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly flagDormant: FlagDormantJob;
-  readonly fullPass: FullPassJob;
+  readonly churnCohorts: ChurnCohortsJob;
   readonly winbackEmail: WinbackEmailJob;
   readonly winbackSend: WinbackSendJob;
   readonly recordActivity: RecordActivityJob;
@@ -52,6 +52,7 @@ export class ClienteleJobsStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logRemovalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       tracing: config.tracing,
+      metrics: config.metrics,
     };
 
     this.eventBus = new events.EventBus(this, 'EventBus', {
@@ -71,7 +72,7 @@ export class ClienteleJobsStack extends Stack {
       unsubscribeSecret: data.unsubscribeSecret,
       reservedConcurrency: config.unsubscribeConcurrency,
     });
-    this.fullPass = new FullPassJob(this, 'FullPass', {
+    this.churnCohorts = new ChurnCohortsJob(this, 'ChurnCohorts', {
       ...scheduled,
       expression: config.schedules.churnCohorts,
       reportsBucket: data.reportsBucket,
@@ -81,7 +82,7 @@ export class ClienteleJobsStack extends Stack {
     this.flagDormant = new FlagDormantJob(this, 'FlagDormant', {
       ...scheduled,
       expression: config.schedules.flagDormant,
-      fullPassStateMachine: this.fullPass.stateMachine,
+      fullPassConcurrency: config.fullPassConcurrency,
     });
     // The config validation guarantees an interval for a valid expression.
     const planIntervalMinutes = scheduleIntervalMinutes(config.schedules.winback) ?? 60;
@@ -117,28 +118,33 @@ export class ClienteleJobsStack extends Stack {
       stageName: stage,
       jobs: [
         this.flagDormant,
-        this.fullPass,
+        this.flagDormant.fullPass,
+        this.churnCohorts,
         this.winbackEmail,
         this.winbackSend,
         this.recordActivity,
         this.sesFeedback,
         this.unsubscribe,
       ],
-      flagDormant: this.flagDormant.job,
-      winbackSend: this.winbackSend.job,
       alarmEmail: config.alarmEmail,
-      production: config.production,
+      dashboard: config.dashboard,
     });
 
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'UnsubscribeUrl', { value: this.unsubscribe.functionUrl.url });
-    new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
-    });
+    const { dashboard } = this.monitoring;
+    if (dashboard) {
+      new CfnOutput(this, 'DashboardUrl', {
+        value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboard.dashboardName}`,
+      });
+    }
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'WinbackFunctionName', { value: this.winbackEmail.job.function.functionName });
     new CfnOutput(this, 'SesConfigurationSetName', { value: configurationSetName });
     new CfnOutput(this, 'WinbackQueueUrl', { value: this.winbackSend.queue.queueUrl });
-    new CfnOutput(this, 'FullPassStateMachineArn', { value: this.fullPass.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'FlagFullPassStateMachineArn', {
+      value: this.flagDormant.fullPass.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'CohortsStateMachineArn', { value: this.churnCohorts.stateMachine.stateMachineArn });
   }
 }

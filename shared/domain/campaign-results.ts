@@ -83,6 +83,11 @@ function rate(reactivated: number, n: number): RateWithInterval {
   return { n, reactivated, rate: n ? reactivated / n : null, low: interval?.low ?? null, high: interval?.high ?? null };
 }
 
+/** The rate and its interval when there is one (a group of at least one customer). */
+function estimated(r: RateWithInterval): { rate: number; low: number; high: number } | undefined {
+  return r.rate === null || r.low === null || r.high === null ? undefined : { rate: r.rate, low: r.low, high: r.high };
+}
+
 /** Newcombe's method 10: CI of p1 - p2 from the two Wilson intervals. */
 export function uplift(
   treatedReactivated: number,
@@ -92,11 +97,11 @@ export function uplift(
 ): UpliftEstimate {
   const treated = rate(treatedReactivated, treatedN);
   const holdout = rate(holdoutReactivated, holdoutN);
-  if (treated.rate === null || holdout.rate === null) {
-    return { treated, holdout, uplift: null, low: null, high: null, method: UPLIFT_METHOD };
-  }
-  const [p1, l1, u1] = [treated.rate, treated.low as number, treated.high as number];
-  const [p2, l2, u2] = [holdout.rate, holdout.low as number, holdout.high as number];
+  const t = estimated(treated);
+  const h = estimated(holdout);
+  if (!t || !h) return { treated, holdout, uplift: null, low: null, high: null, method: UPLIFT_METHOD };
+  const { rate: p1, low: l1, high: u1 } = t;
+  const { rate: p2, low: l2, high: u2 } = h;
   const d = p1 - p2;
   return {
     treated,
@@ -172,7 +177,8 @@ export function campaignResults(
   let revenue = 0;
   for (const list of episodes.values()) {
     list.sort((a, b) => a.claimedAt.localeCompare(b.claimedAt));
-    const first = list[0] as LedgerEntry;
+    const [first] = list;
+    if (!first) continue; // every episode has its first touch
     const held = first.status === 'held_out';
     if (held) heldN += 1;
     else treatedN += 1;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Customer } from './customer.ts';
-import { STAGES, type Stage, StageSchema } from './lifecycle.ts';
+import { STAGES, type Stage, StageSchema, zeroPerStage } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';
 import { addMonths, dayOfMonth, monthKey, monthsBetween } from './time.ts';
 
@@ -28,8 +28,6 @@ const CohortCountsSchema = z.object({
   transitions: z.array(z.record(z.string(), count)),
 });
 
-type CohortCounts = z.infer<typeof CohortCountsSchema>;
-
 /** A segment's partial cohort matrix: stored between the segment workers and the merge of a full pass. */
 export const CohortPartialSchema = z.object({
   asOf: z.string(),
@@ -46,7 +44,7 @@ export function emptyPartial(asOf: string, currency: string): CohortPartial {
 }
 
 function emptyStages(): Record<Stage, number> {
-  return Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  return zeroPerStage();
 }
 
 /** Adds one customer to the partial (mutates it; the hot loop of the cohort job). */
@@ -175,10 +173,11 @@ export const COHORT_DEFINITIONS =
 /** Turns merged partial sums into the report: ratios, nulls for unreached periods, LTV to date. */
 export function finalizeCohorts(partial: CohortPartial, generatedAt: string): CohortReport {
   const asOfMonth = monthKey(partial.asOf);
-  const cohortKeys = Object.keys(partial.cohorts).sort();
-  const maxPeriods = cohortKeys.length ? monthsBetween(cohortKeys[0] as string, asOfMonth) + 1 : 0;
-  const cohorts: CohortRow[] = cohortKeys.map((cohort) => {
-    const c = partial.cohorts[cohort] as CohortCounts;
+  // In month order (the keys are YYYY-MM; compared as sort() compares strings).
+  const sorted = Object.entries(partial.cohorts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const firstCohort = sorted[0]?.[0];
+  const maxPeriods = firstCohort === undefined ? 0 : monthsBetween(firstCohort, asOfMonth) + 1;
+  const cohorts: CohortRow[] = sorted.map(([cohort, c]) => {
     const periods: (CohortPeriod | null)[] = [];
     let cumulative = 0;
     const base = c.revenueMinor[0] ?? 0;

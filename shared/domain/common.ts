@@ -77,9 +77,19 @@ export const EmailSchema = z
     'must be a valid email address',
   )
   .transform((e) => {
-    const [local, domain] = e.split('@') as [string, string];
-    return `${local}@${domain.toLowerCase()}`;
+    // The pattern above allows exactly one @.
+    const at = e.indexOf('@');
+    return `${e.slice(0, at)}@${e.slice(at + 1).toLowerCase()}`;
   });
+
+/** A stored item that failed its schema: reported with its key, never trusted, never fatal. */
+export const InvalidItemSchema = z.object({ key: z.string(), error: z.string() });
+export type InvalidItem = z.infer<typeof InvalidItemSchema>;
+
+/** A caught error's message (a thrown non-Error is shown as text). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Formats zod issues as `field: message; field: message` so an error names the field. */
 export function describeIssues(error: z.ZodError): string {

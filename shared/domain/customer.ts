@@ -258,7 +258,9 @@ export function withWinbackReview(before: Customer, after: Customer): Customer {
 function stageChangeInstant(customer: Customer, to: Stage, now: string, policy: LifecyclePolicy): string {
   const last = customer.lastPurchaseAt;
   const crossing = (days: number) => {
-    const at = new Date(Date.parse(last as string) + days * 86_400_000).toISOString();
+    // Only idle stages are reached by crossing a threshold, and idleness is measured from the last purchase.
+    if (last === undefined) throw new Error(`customer ${customer.customerId}: ${to} without a last purchase`);
+    const at = new Date(Date.parse(last) + days * 86_400_000).toISOString();
     return at < now ? at : now;
   };
   switch (to) {

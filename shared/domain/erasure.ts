@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
 import { InstantSchema } from './common.ts';
-import type { Consent } from './customer.ts';
+import type { Consent, Customer } from './customer.ts';
 
 /**
  * Erasure keys (invariant I3). An erased person must not come back with marketing consent from data older than the
@@ -59,15 +59,15 @@ export function consentAfterErasure(
  * decision that they do not rule out). Applies whenever the write made the customer marketable with a consent or an
  * address it did not have `before`: the address may arrive after the consent.
  */
-export function withoutErasedConsent<C extends { consent?: Consent | undefined; email?: string | undefined }>(
-  before: C,
-  after: C,
+export function withoutErasedConsent(
+  before: Customer,
+  after: Customer,
   erasures: readonly ErasureEntry[],
-): { customer: C; dropped: boolean } {
+): { customer: Customer; dropped: boolean } {
   const changed = after.consent !== before.consent || after.email !== before.email;
   if (!erasures.length || !changed || consentAfterErasure(after.consent, erasures) === after.consent)
     return { customer: after, dropped: false };
   const { consent: _dropped, ...rest } = after;
   const kept = consentAfterErasure(before.consent, erasures);
-  return { customer: (kept ? { ...rest, consent: kept } : rest) as C, dropped: true };
+  return { customer: kept ? { ...rest, consent: kept } : rest, dropped: true };
 }

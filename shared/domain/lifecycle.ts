@@ -5,6 +5,11 @@ export const STAGES = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'd
 export const StageSchema = z.enum(STAGES);
 export type Stage = z.infer<typeof StageSchema>;
 
+/** A count of zero for every stage, in STAGES order. */
+export function zeroPerStage(): Record<Stage, number> {
+  return { prospect: 0, new: 0, active: 0, reactivated: 0, at_risk: 0, dormant: 0, lost: 0 };
+}
+
 /** How active a stage is; time passing without activity may only keep or lower it. */
 export const ACTIVITY_RANK: Record<Stage, number> = {
   prospect: 0,

@@ -3,12 +3,25 @@ import { CustomerIdSchema, InstantSchema } from './common.ts';
 import { type Customer, hasMarketingConsent } from './customer.ts';
 import { addDays, daysBetween } from './time.ts';
 
+export const TemplateKindSchema = z.enum(['miss-you', 'offer', 'last-chance']);
+export type TemplateKind = z.infer<typeof TemplateKindSchema>;
+
+/**
+ * What each template kind does besides its copy, stated for every kind: adding a kind to the enum above fails to
+ * compile until its behaviour is written here (and its copy in every language, email/winback-copy.ts).
+ */
+export const TEMPLATE_KINDS = {
+  'miss-you': { offer: false },
+  offer: { offer: true },
+  'last-chance': { offer: true },
+} as const satisfies Record<TemplateKind, { offer: boolean }>;
+
 export const WinbackStepSchema = z.object({
   /** Stable id, part of the ledger key; never rename a step that has been sent. */
   id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lowercase letters, digits and dashes'),
   /** Days after the customer became dormant. */
   offsetDays: z.number().int().nonnegative(),
-  template: z.enum(['miss-you', 'offer', 'last-chance']),
+  template: TemplateKindSchema,
 });
 export type WinbackStep = z.infer<typeof WinbackStepSchema>;
 
@@ -26,7 +39,7 @@ export const WinbackConfigSchema = z
         { id: 'offer', offsetDays: 14, template: 'offer' },
         { id: 'last-chance', offsetDays: 30, template: 'last-chance' },
       ]),
-    /** Offer shown in the "offer" and "last chance" steps. */
+    /** Offer shown in the steps whose template kind has `offer` (TEMPLATE_KINDS). */
     offerCode: z.string().max(40).default('COMEBACK15'),
     offerPercent: z.number().int().min(1).max(90).default(15),
     shopName: z.string().min(1).max(80).default('our shop'),
@@ -38,10 +51,17 @@ export const WinbackConfigSchema = z
     message: 'step ids must be unique',
     path: ['steps'],
   })
-  .refine((c) => c.steps.every((s, i) => i === 0 || s.offsetDays > (c.steps[i - 1] as WinbackStep).offsetDays), {
-    message: 'step offsets must increase',
-    path: ['steps'],
-  });
+  .refine(
+    (c) =>
+      c.steps.every((s, i, all) => {
+        const before = all[i - 1];
+        return before === undefined || s.offsetDays > before.offsetDays;
+      }),
+    {
+      message: 'step offsets must increase',
+      path: ['steps'],
+    },
+  );
 export type WinbackConfig = z.infer<typeof WinbackConfigSchema>;
 
 /**
@@ -81,6 +101,9 @@ export const LedgerEntrySchema = z.object({
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
+/** The customer's current dormancy episode: the date its dormancy started (none when not in one). */
+export function episodeOf(customer: WinbackRecipient): string;
+export function episodeOf(customer: Customer): string | undefined;
 export function episodeOf(customer: Customer): string | undefined {
   return customer.dormantSince?.slice(0, 10);
 }
@@ -98,13 +121,26 @@ export type Ineligibility =
   | 'sequence-complete'
   | 'not-due-yet';
 
+/** A customer who may receive win-back email: in a dormancy episode, consenting, not suppressed, with an address. */
+export type WinbackRecipient = Customer & { email: string; dormantSince: string };
+
+/**
+ * Whether the customer can receive any win-back email, independent of what was sent: the customer as a
+ * WinbackRecipient (a copy with the address and episode start known to be set), or why not.
+ */
+export function winbackEligibility(customer: Customer): { recipient: WinbackRecipient } | { skip: Ineligibility } {
+  const { email, dormantSince } = customer;
+  if ((customer.stage !== 'dormant' && customer.stage !== 'lost') || !dormantSince) return { skip: 'not-dormant' };
+  if (customer.suppression) return { skip: 'suppressed' };
+  if (!hasMarketingConsent(customer)) return { skip: 'no-consent' };
+  if (!email) return { skip: 'no-valid-email' };
+  return { recipient: { ...customer, email, dormantSince } };
+}
+
 /** Why the customer cannot receive any win-back email, independent of what was sent; undefined if they can. */
 export function winbackIneligibility(customer: Customer): Ineligibility | undefined {
-  if ((customer.stage !== 'dormant' && customer.stage !== 'lost') || !customer.dormantSince) return 'not-dormant';
-  if (customer.suppression) return 'suppressed';
-  if (!hasMarketingConsent(customer)) return 'no-consent';
-  if (!customer.email) return 'no-valid-email';
-  return undefined;
+  const eligibility = winbackEligibility(customer);
+  return 'skip' in eligibility ? eligibility.skip : undefined;
 }
 
 export type NextStep = { step: WinbackStep; index: number; dueAt: string } | { skip: Ineligibility };
@@ -150,24 +186,30 @@ function pendingWinbackStep(
   now: string,
   config: WinbackConfig,
 ): NextStep {
-  const reason = winbackIneligibility(customer);
-  if (reason) return { skip: reason };
-  const dormantSince = customer.dormantSince as string;
-  const index = config.steps.findIndex((s) => !sent.has(s.id));
-  if (index === -1) return { skip: 'sequence-complete' };
-  const step = config.steps[index] as WinbackStep;
-  let dueAt = addDays(dormantSince, step.offsetDays);
-  if (index === 0 && daysBetween(dormantSince, dueAt > now ? dueAt : now) > config.maxEpisodeAgeDays) {
-    return { skip: 'episode-too-old' };
+  const eligibility = winbackEligibility(customer);
+  if ('skip' in eligibility) return eligibility;
+  const { dormantSince } = eligibility.recipient;
+  // The first step not sent yet, and the one before it with the as-of of its run (every earlier step was sent).
+  let previous: { step: WinbackStep; at: string } | undefined;
+  for (const [index, step] of config.steps.entries()) {
+    const at = sent.get(step.id);
+    if (at !== undefined) {
+      previous = { step, at };
+      continue;
+    }
+    let dueAt = addDays(dormantSince, step.offsetDays);
+    if (!previous) {
+      if (daysBetween(dormantSince, dueAt > now ? dueAt : now) > config.maxEpisodeAgeDays) {
+        return { skip: 'episode-too-old' };
+      }
+    } else {
+      // Day granularity: a daily run at 10:00 must not slip a day because the previous send took seconds.
+      const spaced = addDays(`${previous.at.slice(0, 10)}T00:00:00.000Z`, step.offsetDays - previous.step.offsetDays);
+      if (spaced > dueAt) dueAt = spaced;
+    }
+    return { step, index, dueAt };
   }
-  if (index > 0) {
-    const previous = config.steps[index - 1] as WinbackStep;
-    const previousAt = sent.get(previous.id) as string;
-    // Day granularity: a daily run at 10:00 must not slip a day because the previous send took seconds.
-    const spaced = addDays(`${previousAt.slice(0, 10)}T00:00:00.000Z`, step.offsetDays - previous.offsetDays);
-    if (spaced > dueAt) dueAt = spaced;
-  }
-  return { step, index, dueAt };
+  return { skip: 'sequence-complete' };
 }
 
 /**

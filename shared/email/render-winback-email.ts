@@ -5,7 +5,7 @@
  */
 import type { Customer } from '../domain/customer.ts';
 import { daysBetween } from '../domain/time.ts';
-import type { WinbackConfig, WinbackStep } from '../domain/winback.ts';
+import { TEMPLATE_KINDS, type WinbackConfig, type WinbackStep } from '../domain/winback.ts';
 import { type CopyLocale, type LocaleCopy, WINBACK_COPY } from './winback-copy.ts';
 
 export interface RenderedEmail {
@@ -124,7 +124,7 @@ export function renderWinbackEmail(input: RenderWinbackInput): RenderedEmail {
       ? undefined
       : safeUrl(input.unsubscribeUrl, ['https:', 'http:', 'mailto:'], 'unsubscribeUrl');
   const name = cleanInline(customer.name ?? '');
-  const withOffer = step.template !== 'miss-you';
+  const withOffer = TEMPLATE_KINDS[step.template].offer;
   const days = customer.lastPurchaseAt ? daysBetween(customer.lastPurchaseAt, now) : undefined;
 
   const vars: Record<string, string> = {

@@ -8,6 +8,13 @@ import type { WinbackStep } from '../domain/winback.ts';
 
 export type WinbackTemplate = WinbackStep['template'];
 
+/**
+ * The languages customers are written to in: the emails here and the unsubscribe pages. Every copy table is a
+ * `Record<CopyLocale, ...>`, so a language added here fails to compile until each table has its copy.
+ */
+export const COPY_LOCALES = ['en', 'de', 'fr', 'es', 'nl'] as const;
+export type CopyLocale = (typeof COPY_LOCALES)[number];
+
 export interface TemplateCopy {
   subject: string;
   /** Subject used when the customer's name is known. */
@@ -289,5 +296,4 @@ const nl: LocaleCopy = {
   },
 };
 
-export const WINBACK_COPY = { en, de, fr, es, nl } as const satisfies Record<string, LocaleCopy>;
-export type CopyLocale = keyof typeof WINBACK_COPY;
+export const WINBACK_COPY: Readonly<Record<CopyLocale, LocaleCopy>> = { en, de, fr, es, nl };

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse as parseCsvRecord } from 'csv-parse/sync';
 import type * as z from 'zod';
-import { describeIssues, futureInstantError } from '../domain/common.ts';
+import { describeIssues, errorMessage, futureInstantError } from '../domain/common.ts';
 import {
   CdnowRowSchema,
   type CustomerCsvRow,
@@ -133,15 +133,16 @@ async function parseCsv<S extends z.ZodType>(
       lines += 1;
       onRow?.();
     }
-    let error = record.error ?? (record.text === undefined ? '(record): unreadable' : undefined);
+    let error = record.error;
     let fields: string[] = [];
     if (error === undefined) {
-      try {
-        fields =
-          (parseCsvRecord(record.text as string, { relax_column_count: true, relax_quotes: true }) as string[][])[0] ??
-          [];
-      } catch (parseError) {
-        error = `(record): ${(parseError as Error).message.split('\n')[0]}`;
+      if (record.text === undefined) error = '(record): unreadable';
+      else {
+        try {
+          fields = parseCsvRecord(record.text, { relax_column_count: true, relax_quotes: true })[0] ?? [];
+        } catch (parseError) {
+          error = `(record): ${errorMessage(parseError).split('\n')[0]}`;
+        }
       }
     }
     if (!header) {

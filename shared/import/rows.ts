@@ -1,5 +1,12 @@
 import * as z from 'zod';
-import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from '../domain/common.ts';
+import {
+  CustomerIdSchema,
+  EmailSchema,
+  errorMessage,
+  InstantSchema,
+  LocaleSchema,
+  TimeZoneSchema,
+} from '../domain/common.ts';
 import { CurrencySchema, parseDecimalToMinor } from '../domain/money.ts';
 
 const optionalText = <T extends z.ZodType>(schema: T) =>
@@ -65,7 +72,7 @@ export const OrderCsvRowSchema = z
         currency: row.currency,
       };
     } catch (error) {
-      ctx.addIssue({ code: 'custom', path: ['amount'], message: (error as Error).message });
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: errorMessage(error) });
       return z.NEVER;
     }
   });

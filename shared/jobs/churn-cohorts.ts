@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
+import type { CampaignResults } from '../domain/campaign-results.ts';
 import {
   accumulate,
   type CohortPartial,
@@ -9,10 +10,21 @@ import {
   finalizeCohorts,
   mergePartials,
 } from '../domain/cohort.ts';
+import type { SendingPolicy } from '../domain/sending-policy.ts';
+import type { WinbackConfig } from '../domain/winback.ts';
 import type { CustomerRepository, InvalidItem, ReportSink, SegmentRunStore, SnapshotStore } from '../ports.ts';
+import { campaignResultsToHtml } from '../reports/campaign-results-html.ts';
 import { cohortReportToCsv } from '../reports/cohort-csv.ts';
 import { cohortReportToHtml } from '../reports/cohort-html.ts';
-import { capListed, type FullPassWorker, ListedSchema, runFullPass, type ScanProgress } from './full-pass.ts';
+import { type CampaignResultsDeps, computeCampaignResults } from './campaign-results.ts';
+import {
+  capListed,
+  type FullPassWorker,
+  ListedSchema,
+  type MergedFullPass,
+  runFullPass,
+  type ScanProgress,
+} from './full-pass.ts';
 
 const CohortPassStateSchema = z.object({
   partial: CohortPartialSchema,
@@ -22,10 +34,13 @@ const CohortPassStateSchema = z.object({
 /** A cohort full pass's partial result: the additive matrix so far, and the invalid items met. */
 export type CohortPassState = z.infer<typeof CohortPassStateSchema>;
 
+/** The cohort job's name in full-pass runs (run ids, checkpoints). */
+export const COHORTS_JOB = 'cohorts';
+
 /** The cohort job's full-pass worker: accumulates each page into a partial cohort matrix; reads only. */
 export function cohortsFullPass(currency: string): FullPassWorker<CohortPassState> {
   return {
-    job: 'cohorts',
+    job: COHORTS_JOB,
     schema: CohortPassStateSchema,
     initial: (run) => ({ partial: emptyPartial(run.asOf, currency), invalid: [], omitted: 0 }),
     async visit(state, page) {
@@ -48,6 +63,14 @@ export interface ChurnCohortsDeps {
   runs?: SegmentRunStore;
   /** where report files go; omitted: files are not written */
   reports?: ReportSink;
+  /** the win-back campaign whose results report.html includes; omitted: the report has no campaign section */
+  campaign?: CampaignSource;
+}
+
+/** Where the campaign results come from: the ledger, the customers and their orders, and the campaign settings. */
+export interface CampaignSource extends CampaignResultsDeps {
+  winback: WinbackConfig;
+  sending: SendingPolicy;
 }
 
 export interface ChurnCohortsInput extends ScanProgress {
@@ -59,12 +82,12 @@ export interface ChurnCohortsInput extends ScanProgress {
   /** resume this run's checkpoints (default: a new run) */
   runId?: string;
   generatedAt: string;
-  /** an HTML fragment (campaign results) to include in report.html */
-  campaignSummaryHtml?: string;
 }
 
 export interface ChurnCohortsResult {
   report: CohortReport;
+  /** the campaign results included in report.html (when deps.campaign is given and it has sent anything) */
+  campaign?: CampaignResults;
   scanned: number;
   invalid: InvalidItem[];
   /** invalid items counted but not listed (too many to list) */
@@ -91,15 +114,39 @@ export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsIn
       ...(input.onPage ? { onPage: input.onPage } : {}),
     },
   );
-  const { partial, invalid, omitted } = merged.state;
-  return { ...(await publishCohorts(deps, partial, input)), scanned: merged.scanned, invalid, omitted };
+  return finishCohorts(deps, merged, input);
 }
 
-/** Steps 2–3: the merged partial becomes the report, stored and written out (also the state machine's merge). */
-export async function publishCohorts(
+/**
+ * Steps 2–3, also the merge step of the cohort job's state machine: the merged partial becomes the report, with the
+ * campaign results beside it, stored and written out.
+ */
+export async function finishCohorts(
+  deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports' | 'campaign'>,
+  merged: MergedFullPass<CohortPassState>,
+  input: Pick<ChurnCohortsInput, 'generatedAt' | 'currency'>,
+): Promise<ChurnCohortsResult> {
+  const { partial, invalid, omitted } = merged.state;
+  const campaign = deps.campaign
+    ? await computeCampaignResults(deps.campaign, {
+        asOf: merged.run.asOf,
+        winback: deps.campaign.winback,
+        sending: deps.campaign.sending,
+        currency: input.currency,
+      })
+    : undefined;
+  const sent = campaign && campaign.steps.length > 0 ? campaign : undefined;
+  const published = await publishCohorts(deps, partial, {
+    generatedAt: input.generatedAt,
+    ...(sent ? { campaignSummaryHtml: campaignResultsToHtml(sent) } : {}),
+  });
+  return { ...published, ...(campaign ? { campaign } : {}), scanned: merged.scanned, invalid, omitted };
+}
+
+async function publishCohorts(
   deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports'>,
   partial: CohortPartial,
-  input: Pick<ChurnCohortsInput, 'generatedAt' | 'campaignSummaryHtml'>,
+  input: { generatedAt: string; campaignSummaryHtml?: string },
 ): Promise<{ report: CohortReport; files: string[] }> {
   const report = finalizeCohorts(partial, input.generatedAt);
   await deps.snapshots.saveCohortReport(report);

@@ -14,6 +14,9 @@ const MAX_CONFLICT_RETRIES = 5;
 
 const count = z.number().int().nonnegative();
 
+/** The flag job's name in full-pass runs (run ids, checkpoints, the launcher's execution names). */
+export const FLAG_JOB = 'flag';
+
 export const FlagDormantSummarySchema = z.object({
   asOf: z.string(),
   /** full: every customer read (parallel scan); incremental: only customers with a check due */
@@ -154,7 +157,7 @@ export function flagFullPass(
   settings: { policy: LifecyclePolicy; writeConcurrency?: number; dryRun?: boolean },
 ): FullPassWorker<FlagPassState> {
   return {
-    job: 'flag',
+    job: FLAG_JOB,
     schema: FlagPassStateSchema,
     initial: (run) => ({ summary: emptyFlagSummary(run.asOf, 'full', settings.dryRun ?? false), omitted: 0 }),
     async visit(state, page) {

@@ -2,10 +2,17 @@ import { createHash } from 'node:crypto';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerRepository, SegmentRunStore, SnapshotStore } from '../ports.ts';
-import { emptyFlagSummary, type FlagDormantSummary, flagFullPass, flagger } from './flag-classifier.ts';
-import { runFullPass, type ScanProgress } from './full-pass.ts';
+import {
+  emptyFlagSummary,
+  FLAG_JOB,
+  type FlagDormantSummary,
+  type FlagPassState,
+  flagFullPass,
+  flagger,
+} from './flag-classifier.ts';
+import { type FullPassLauncher, type MergedFullPass, runFullPass, type ScanProgress } from './full-pass.ts';
 
-export { type FlagDormantSummary, FlagDormantSummarySchema, mergeFlagSummaries } from './flag-classifier.ts';
+export { FLAG_JOB, type FlagDormantSummary, FlagDormantSummarySchema, mergeFlagSummaries } from './flag-classifier.ts';
 
 export interface FlagDormantDeps {
   customers: CustomerRepository;
@@ -26,7 +33,7 @@ export interface FlagDormantInput extends ScanProgress {
 }
 
 /**
- * The full pass. Primary course:
+ * The full pass, in this process (the daily run delegates it to a state machine in AWS). Primary course:
  *  1. scan customers in parallel segments (the same segment workers the Step Functions fan-out runs, here
  *     `parallelism` at a time in this process), checkpointing each segment's progress;
  *  2. classify each at `asOf` with the pure lifecycle policy;
@@ -35,19 +42,27 @@ export interface FlagDormantInput extends ScanProgress {
  *  4. sum the segment summaries.
  * Running twice for the same date writes nothing the second time.
  */
-export async function flagDormant(deps: FlagDormantDeps, input: FlagDormantInput): Promise<FlagDormantSummary> {
+export async function flagDormantFullPass(deps: FlagDormantDeps, input: FlagDormantInput): Promise<FlagDormantSummary> {
+  return summaryOf(await runFlagFullPass(deps, input));
+}
+
+function runFlagFullPass(deps: FlagDormantDeps, input: FlagDormantInput): Promise<MergedFullPass<FlagPassState>> {
   const worker = flagFullPass(deps, {
     policy: input.policy,
     ...(input.writeConcurrency ? { writeConcurrency: input.writeConcurrency } : {}),
     ...(input.dryRun ? { dryRun: true } : {}),
   });
-  const { state } = await runFullPass({ customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() }, worker, {
+  return runFullPass({ customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() }, worker, {
     asOf: input.asOf,
     totalSegments: input.segments,
     ...(input.parallelism ? { parallelism: input.parallelism } : {}),
     ...(input.onPage ? { onPage: input.onPage } : {}),
   });
-  return state.omitted > 0 ? { ...state.summary, omitted: state.omitted } : state.summary;
+}
+
+function summaryOf(merged: MergedFullPass<FlagPassState>): FlagDormantSummary {
+  const { summary, omitted } = merged.state;
+  return omitted > 0 ? { ...summary, omitted } : summary;
 }
 
 export interface IncrementalFlagDeps extends FlagDormantDeps {
@@ -74,17 +89,16 @@ export function policyFingerprint(policy: LifecyclePolicy): string {
  *  4. move the watermark to asOf only if every customer was written.
  * `stages` in the summary counts the customers read, not the whole base, on the incremental path.
  */
-export async function flagDormantIncremental(
-  deps: IncrementalFlagDeps,
-  input: FlagDormantInput & {
-    forceFull?: boolean;
+export async function flagDormant(
+  deps: IncrementalFlagDeps & {
     /**
-     * Hands a needed full pass to someone else (the Lambda starts the Step Functions fan-out, whose merge step
-     * moves the watermark) instead of running it here; the summary then has mode 'full' and `delegated: true`.
+     * Runs a needed full pass elsewhere (in AWS the flag job's state machine, whose merge calls finishFlagFullPass)
+     * instead of here; the summary then has mode 'full' and `delegated` names the run.
      */
-    delegateFullPass?: (reason: string) => Promise<void>;
+    launcher?: FullPassLauncher;
   },
-): Promise<FlagDormantSummary & { delegated?: boolean }> {
+  input: FlagDormantInput & { forceFull?: boolean },
+): Promise<FlagDormantSummary & { delegated?: { execution: string; alreadyStarted: boolean } }> {
   const settings = policyFingerprint(input.policy);
   const watermark = await deps.watermarks.getWatermark(WATERMARK);
   if (!watermark || watermark.settings !== settings || input.forceFull) {
@@ -93,13 +107,13 @@ export async function flagDormantIncremental(
       : watermark
         ? 'policy changed'
         : 'no watermark (first run or after an import)';
-    if (input.delegateFullPass) {
-      await input.delegateFullPass(reason);
-      return { ...emptyFlagSummary(input.asOf, 'full', input.dryRun ?? false), reason, delegated: true };
+    const empty = { ...emptyFlagSummary(input.asOf, 'full', input.dryRun ?? false), reason };
+    if (deps.launcher) {
+      if (input.dryRun) return empty;
+      return { ...empty, delegated: await deps.launcher.start({ job: FLAG_JOB, asOf: input.asOf, reason }) };
     }
-    const summary = { ...(await flagDormant(deps, input)), reason };
-    if (!input.dryRun) await completeFullFlagPass(deps.watermarks, summary, input.policy);
-    return summary;
+    const { summary } = await finishFlagFullPass(deps.watermarks, await runFlagFullPass(deps, input), input.policy);
+    return { ...summary, reason };
   }
   const run = flagger(deps, input, emptyFlagSummary(input.asOf, 'incremental', input.dryRun ?? false));
   const summary = run.summary;
@@ -116,6 +130,19 @@ export async function flagDormantIncremental(
     await deps.watermarks.setWatermark(WATERMARK, { asOf: input.asOf, settings });
   }
   return summary;
+}
+
+/**
+ * The merge step of the flag job's state machine: the merged segments' summary, and the watermark moved when every
+ * customer was written. The local path (flagDormant without a launcher) ends the same way.
+ */
+export async function finishFlagFullPass(
+  watermarks: SnapshotStore,
+  merged: MergedFullPass<FlagPassState>,
+  policy: LifecyclePolicy,
+): Promise<{ summary: FlagDormantSummary; watermarkMoved: boolean }> {
+  const summary = summaryOf(merged);
+  return { summary, watermarkMoved: await completeFullFlagPass(watermarks, summary, policy) };
 }
 
 /**

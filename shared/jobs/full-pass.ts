@@ -41,6 +41,18 @@ export const SegmentTaskSchema = FullPassRunSchema.extend({ segment: z.number().
 );
 export type SegmentTask = z.infer<typeof SegmentTaskSchema>;
 
+/**
+ * Starts a job's full pass somewhere else (in AWS: an execution of the job's full-pass state machine, named from
+ * the job, the day and the reason, so a retried start finds the one already running).
+ */
+export interface FullPassLauncher {
+  start(request: {
+    job: string;
+    asOf: string;
+    reason: string;
+  }): Promise<{ execution: string; alreadyStarted: boolean }>;
+}
+
 export interface ScanProgress {
   /** called after every page with the number of items on it */
   onPage?: (items: number) => void;

@@ -310,11 +310,13 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
   for (let start = 0; start < ids.length; start += chunkSize) chunks.push(ids.slice(start, start + chunkSize));
   let next = chunks[0] ? prepare(chunks[0]) : undefined;
   let done = 0;
-  for (let i = 0; i < chunks.length && next; i++) {
+  for (const [i, chunk] of chunks.entries()) {
+    if (!next) break;
     const writes = await next;
-    next = chunks[i + 1] ? prepare(chunks[i + 1] as string[]) : undefined;
+    const following = chunks[i + 1];
+    next = following ? prepare(following) : undefined;
     await write(writes);
-    done += chunks[i]?.length ?? 0;
+    done += chunk.length;
     input.onProgress?.(done, ids.length);
   }
   return summary;

@@ -72,8 +72,7 @@ export async function recordActivity(
   const byCustomer = new Map<string, number[]>();
   events.forEach((raw, index) => {
     // Group by the raw id only when it is a string: anything else is rejected by validation later, per event.
-    const candidate = (raw as { customerId?: unknown } | null)?.customerId;
-    const id = typeof candidate === 'string' ? candidate : `\u0000invalid-${index}`;
+    const id = rawString(raw, 'customerId') ?? `\u0000invalid-${index}`;
     const list = byCustomer.get(id);
     if (list) list.push(index);
     else byCustomer.set(id, [index]);
@@ -85,10 +84,7 @@ export async function recordActivity(
 
   async function handleOne(index: number, raw: unknown): Promise<void> {
     const parsed = CustomerEventSchema.safeParse(raw);
-    const eventId =
-      typeof (raw as { eventId?: unknown } | null)?.eventId === 'string'
-        ? (raw as { eventId: string }).eventId
-        : undefined;
+    const eventId = rawString(raw, 'eventId');
     if (!parsed.success) {
       summary.rejected.push({ index, eventId, error: describeIssues(parsed.error) });
       return;
@@ -246,6 +242,13 @@ async function storeOrder(deps: RecordActivityDeps, event: OrderPlaced): Promise
 
 export const sameOrderFacts = (a: Order, b: Order) =>
   a.placedAt === b.placedAt && a.amountMinor === b.amountMinor && a.currency === b.currency;
+
+/** A string field of an event not validated yet (to group it and name it in a rejection), if it has one. */
+function rawString(raw: unknown, key: 'customerId' | 'eventId'): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !(key in raw)) return undefined;
+  const value: unknown = Reflect.get(raw, key);
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** Applies a non-recomputed event; a consent grant older than an erasure of this id or address is dropped (I3). */
 async function applyToCustomerChecked(

@@ -36,6 +36,10 @@ const LEDGER_FIELD = {
  *     delivery/open/click/bounce/complaint on the send-ledger entry (campaign statistics);
  *  3. complaint or permanent bounce: suppress the customer at once; transient bounce: count, suppress at the
  *     threshold; delivery resets the count. Each event id is remembered so a redelivery changes nothing.
+ *     A delivery to a customer whose count is 0 already changes nothing: the customer is not written (nearly every
+ *     email gets a delivery, and the write would rewrite the item and its index entries to remember the event id
+ *     only). Applying such a delivery twice is harmless: it sets nothing either time, and the ledger keeps the
+ *     first delivery time.
  */
 export async function applySesFeedback(deps: SesFeedbackDeps, events: readonly unknown[]): Promise<SesFeedbackSummary> {
   const summary: SesFeedbackSummary = {
@@ -71,6 +75,10 @@ export async function applySesFeedback(deps: SesFeedbackDeps, events: readonly u
       if (!customer) break;
       if (customer.recentEventIds.includes(marker)) {
         summary.duplicates += 1;
+        break;
+      }
+      if (f.type === 'delivery' && customer.softBounces === 0) {
+        summary.applied += 1;
         break;
       }
       let next = rememberEvent(customer, marker);

@@ -2,12 +2,50 @@ import { pacer, workPool } from '../concurrency.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
 import type { WinbackConfig } from '../domain/winback.ts';
 import type { CustomerRepository, EmailSender, SendLedger, WinbackTaskQueue } from '../ports.ts';
-import { classifySendError, type UnsubscribeOptions } from './winback-message.ts';
-import { planWinback, type StepCounts, type WinbackSummary } from './winback-plan.ts';
+import type { UnsubscribeOptions } from './winback-message.ts';
+import { type PlanStepCounts, planWinback, type WinbackPlanSummary } from './winback-plan.ts';
 import { type SendResult, sendWinbackTask } from './winback-send.ts';
 
-export type { StepCounts, WinbackSummary };
-export { classifySendError };
+/** A step's counts in a whole run: what the planner counted and what the senders did. */
+export interface StepCounts extends PlanStepCounts {
+  sent: number;
+  failed: number;
+  /** held back by the cross-campaign frequency cap: due again when the cap ends */
+  capped: number;
+  /** throttled or failed-transiently attempts that were retried (with backoff, within the rate limit) */
+  throttled: number;
+  /** released for a later run after SES kept refusing for a transient reason (throttling) */
+  deferred: number;
+  /** SES outcome unknown (timeout after the request left): left claimed for reconciliation, never resent */
+  unknownOutcome: number;
+  /** dropped by the sender: the customer changed between planning and sending (purchase, consent, step taken) */
+  dropped: number;
+  /** another run owned the claim (the planner's hold-out claim or a sender's) */
+  alreadyClaimed: number;
+}
+
+/** The whole run's summary: the planner's, with the senders' outcomes in each step's counts. */
+export interface WinbackSummary extends Omit<WinbackPlanSummary, 'steps'> {
+  steps: Record<string, StepCounts>;
+}
+
+/** A step's planner counts with no sender outcome yet (the fields in the order the summaries always had). */
+function withSendCounts(c: PlanStepCounts): StepCounts {
+  return {
+    due: c.due,
+    planned: c.planned,
+    sent: 0,
+    heldOut: c.heldOut,
+    failed: 0,
+    quietHours: c.quietHours,
+    capped: 0,
+    throttled: 0,
+    deferred: 0,
+    unknownOutcome: 0,
+    alreadyClaimed: c.alreadyClaimed,
+    dropped: 0,
+  };
+}
 
 export interface WinbackDeps {
   customers: CustomerRepository;
@@ -74,7 +112,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
       return [];
     },
   };
-  const summary = await planWinback(
+  const planned = await planWinback(
     { customers: deps.customers, ledger: deps.ledger, queue },
     {
       asOf: input.asOf,
@@ -91,6 +129,12 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
     },
   );
   await pool.drain();
+  const summary: WinbackSummary = {
+    ...planned,
+    steps: Object.fromEntries(
+      Object.entries(planned.steps).map(([stepId, counts]): [string, StepCounts] => [stepId, withSendCounts(counts)]),
+    ),
+  };
   for (const { stepId, result } of results) addSendResult(summary.steps[stepId], result);
   return summary;
 }

@@ -1,5 +1,4 @@
-import type { Customer } from '../domain/customer.ts';
-import type { WinbackConfig, WinbackStep } from '../domain/winback.ts';
+import type { WinbackConfig, WinbackRecipient, WinbackStep } from '../domain/winback.ts';
 import { type RenderedEmail, renderWinbackEmail } from '../email/render-winback-email.ts';
 import type { OutgoingEmail } from '../ports.ts';
 import { signUnsubscribeToken } from '../unsubscribe/token.ts';
@@ -17,7 +16,7 @@ export interface UnsubscribeOptions {
  * find the ledger entry. Tag values allow only [A-Za-z0-9_-], so the customer id travels base64url-encoded.
  */
 export function composeWinbackEmail(
-  customer: Customer,
+  customer: WinbackRecipient,
   step: WinbackStep,
   episode: string,
   config: WinbackConfig,
@@ -57,7 +56,7 @@ export function composeWinbackEmail(
   return {
     rendered,
     email: {
-      to: customer.email as string,
+      to: customer.email,
       from,
       subject: rendered.subject,
       text: rendered.text,
@@ -71,18 +70,4 @@ export function composeWinbackEmail(
       },
     },
   };
-}
-
-/**
- * An SES error response means SES did not accept the email: throttling and server errors may be retried by a
- * later run; other refusals are final. No response at all (timeout, reset) means the outcome is unknown.
- */
-export function classifySendError(error: unknown): 'transient' | 'permanent' | 'unknown' {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  if (status === undefined) return 'unknown';
-  if (status === 429 || status >= 500 || e.name === 'TooManyRequestsException' || e.name === 'LimitExceededException') {
-    return 'transient';
-  }
-  return 'permanent';
 }

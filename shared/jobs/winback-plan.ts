@@ -1,4 +1,5 @@
 import { runConcurrently } from '../concurrency.ts';
+import type { InvalidItem } from '../domain/common.ts';
 import type { Customer } from '../domain/customer.ts';
 import { isHeldOut, isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
 import { addDays } from '../domain/time.ts';
@@ -10,10 +11,11 @@ import {
   nextWinbackDueAt,
   nextWinbackStep,
   type WinbackConfig,
+  type WinbackRecipient,
   type WinbackTask,
-  winbackIneligibility,
+  winbackEligibility,
 } from '../domain/winback.ts';
-import type { CustomerRepository, InvalidItem, SendLedger, SnapshotStore, WinbackTaskQueue } from '../ports.ts';
+import type { CustomerRepository, SendLedger, SnapshotStore, WinbackTaskQueue } from '../ports.ts';
 import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
 
 export interface WinbackPlanDeps {
@@ -54,32 +56,21 @@ export interface WinbackPlanInput {
   onCandidate?: () => void;
 }
 
-export interface StepCounts {
+/** What the planner counts per step; the senders' outcomes are counted where the sends happen. */
+export interface PlanStepCounts {
   /** eligible customers whose next step this is */
   due: number;
   /** handed to the senders */
   planned: number;
-  sent: number;
   /** in the hold-out group: recorded, never emailed */
   heldOut: number;
-  failed: number;
   /** outside the customer's local send window: due again when the window opens */
   quietHours: number;
-  /** held back by the cross-campaign frequency cap: due again when the cap ends */
-  capped: number;
-  /** throttled or failed-transiently attempts that were retried (with backoff, within the rate limit) */
-  throttled: number;
-  /** released for a later run after SES kept refusing for a transient reason (throttling) */
-  deferred: number;
-  /** SES outcome unknown (timeout after the request left): left claimed for reconciliation, never resent */
-  unknownOutcome: number;
-  /** another run owned the claim */
+  /** another run owned the hold-out claim */
   alreadyClaimed: number;
-  /** dropped by the sender: the customer changed between planning and sending (purchase, consent, step taken) */
-  dropped: number;
 }
 
-export interface WinbackSummary {
+export interface WinbackPlanSummary {
   asOf: string;
   campaignId: string;
   dryRun: boolean;
@@ -87,7 +78,7 @@ export interface WinbackSummary {
   mode: 'due' | 'full';
   /** customers read */
   candidates: number;
-  steps: Record<string, StepCounts>;
+  steps: Record<string, PlanStepCounts>;
   skipped: Partial<Record<Ineligibility, number>>;
   /** customers whose `winbackDueAt` was moved on (not due yet, quiet hours, ineligible: removed) */
   rescheduled: number;
@@ -99,21 +90,17 @@ export interface WinbackSummary {
   samples: { stepId: string; customerId: string; locale: string; subject: string; text: string; html: string }[];
 }
 
+/** @deprecated The planner's summary is `WinbackPlanSummary`; the in-process run's is winback-email.ts's. */
+export type WinbackSummary = WinbackPlanSummary;
+
 const WRITE_CONCURRENCY = 8;
 
-export const emptyStepCounts = (): StepCounts => ({
+const emptyPlanStepCounts = (): PlanStepCounts => ({
   due: 0,
   planned: 0,
-  sent: 0,
   heldOut: 0,
-  failed: 0,
   quietHours: 0,
-  capped: 0,
-  throttled: 0,
-  deferred: 0,
-  unknownOutcome: 0,
   alreadyClaimed: 0,
-  dropped: 0,
 });
 
 /**
@@ -129,14 +116,16 @@ export const emptyStepCounts = (): StepCounts => ({
  *     customer is leased (due again after `leaseMinutes`) so the next run does not plan it twice.
  * A dry run writes nothing: it counts the audience per step and renders samples.
  */
-export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput): Promise<WinbackSummary> {
+export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput): Promise<WinbackPlanSummary> {
   const { config, sending } = input;
   const dryRun = input.dryRun ?? false;
   const now = input.now ?? input.asOf;
   const firstRun = !input.full && deps.watermarks ? !(await deps.watermarks.getWatermark(DUE_INDEX_MARKER)) : false;
   const full = input.full || firstRun;
-  const steps = Object.fromEntries(config.steps.map((s) => [s.id, emptyStepCounts()])) as Record<string, StepCounts>;
-  const summary: WinbackSummary = {
+  const steps: Record<string, PlanStepCounts> = Object.fromEntries(
+    config.steps.map((s): [string, PlanStepCounts] => [s.id, emptyPlanStepCounts()]),
+  );
+  const summary: WinbackPlanSummary = {
     asOf: input.asOf,
     campaignId: config.campaignId,
     dryRun,
@@ -168,11 +157,11 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     );
 
   /** Ledger entries of the current episode for a page of customers, in one batched read. */
-  const stepsTaken = async (customers: Customer[]) => {
+  const stepsTaken = async (customers: WinbackRecipient[]) => {
     const keys = customers.flatMap((c) =>
       config.steps.map((s) => ({
         customerId: c.customerId,
-        key: ledgerKey(config.campaignId, episodeOf(c) as string, s.id),
+        key: ledgerKey(config.campaignId, episodeOf(c), s.id),
       })),
     );
     const byCustomer = new Map<string, Map<string, string>>();
@@ -185,15 +174,17 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     return byCustomer;
   };
 
-  const plan = async (customer: Customer, taken: Map<string, string>): Promise<WinbackTask | undefined> => {
-    const episode = episodeOf(customer) as string;
+  const plan = async (customer: WinbackRecipient, taken: Map<string, string>): Promise<WinbackTask | undefined> => {
+    const episode = episodeOf(customer);
     const next = nextWinbackStep(customer, taken, input.asOf, config);
     if ('skip' in next) {
       skip(next.skip);
       await reschedule(customer, nextWinbackDueAt(customer, taken, input.asOf, config));
       return undefined;
     }
-    const counts = steps[next.step.id] as StepCounts;
+    const counts = steps[next.step.id];
+    // The step comes from config.steps, and every configured step has its counts from the start.
+    if (!counts) throw new Error(`win-back step ${next.step.id} is not one of campaign ${config.campaignId}'s`);
     counts.due += 1;
     if (isHeldOut(customer.customerId, config.campaignId, sending)) {
       const entry: LedgerEntry = {
@@ -257,16 +248,16 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     : deps.customers.dueForWinback(input.asOf);
   for await (const page of source) {
     summary.invalid.push(...page.invalid);
-    const eligible: Customer[] = [];
+    const eligible: WinbackRecipient[] = [];
     for (const customer of page.items) {
       summary.candidates += 1;
       input.onCandidate?.();
-      const reason = winbackIneligibility(customer);
-      if (!reason) {
-        eligible.push(customer);
+      const eligibility = winbackEligibility(customer);
+      if ('recipient' in eligibility) {
+        eligible.push(eligibility.recipient);
         continue;
       }
-      skip(reason);
+      skip(eligibility.skip);
       await reschedule(customer, undefined);
     }
     const taken = await stepsTaken(eligible);
@@ -279,7 +270,12 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     const failed = await deps.queue.enqueue(tasks);
     summary.enqueueFailed += failed.length;
     const byId = new Map(eligible.map((c) => [c.customerId, c]));
-    for (const task of failed) await keepDue(byId.get(task.customerId) as Customer);
+    const plannedCustomer = (task: WinbackTask) => {
+      const customer = byId.get(task.customerId);
+      if (!customer) throw new Error(`the queue returned a task for ${task.customerId}, not planned from this page`);
+      return customer;
+    };
+    for (const task of failed) await keepDue(plannedCustomer(task));
     if (deps.queue.durable) {
       // Leased until the senders are done with it; a task lost for good is planned again when the lease ends. Only
       // if the due instant is still the one read: a sender that already moved it on keeps its value.
@@ -289,7 +285,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
         tasks.filter((t) => !notTaken.has(t.customerId)),
         WRITE_CONCURRENCY,
         async (t) => {
-          const customer = byId.get(t.customerId) as Customer;
+          const customer = plannedCustomer(t);
           await deps.customers.setWinbackDue(t.customerId, customer.dormantSince, leaseUntil, {
             dueAt: customer.winbackDueAt,
           });

@@ -10,9 +10,11 @@ import {
   nextWinbackStep,
   type WinbackConfig,
   type WinbackTask,
+  winbackEligibility,
 } from '../domain/winback.ts';
+import { EmailSendError } from '../email/send-error.ts';
 import type { CustomerRepository, EmailSender, SendLedger } from '../ports.ts';
-import { classifySendError, composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
+import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
 
 export interface WinbackSendDeps {
   customers: CustomerRepository;
@@ -87,7 +89,13 @@ export async function sendWinbackTask(
   for (const e of await deps.ledger.forCustomer(customer.customerId, prefix)) {
     if (e.status !== 'released') taken.set(e.stepId, e.runAsOf);
   }
-  const next = nextWinbackStep(customer, taken, task.runAsOf, config);
+  const eligibility = winbackEligibility(customer);
+  if ('skip' in eligibility) {
+    await reschedule(undefined);
+    return { ...result, skip: eligibility.skip };
+  }
+  const { recipient } = eligibility;
+  const next = nextWinbackStep(recipient, taken, task.runAsOf, config);
   if ('skip' in next) {
     await reschedule(nextWinbackDueAt(customer, taken, task.runAsOf, config));
     return { ...result, skip: next.skip };
@@ -134,7 +142,7 @@ export async function sendWinbackTask(
   // The step counts as taken from here on (sent, failed for good, or claimed with an unknown outcome).
   const afterStep = () => nextWinbackDueAt(customer, new Map([...taken, [next.step.id, task.runAsOf]]), now, config);
   const { email } = composeWinbackEmail(
-    customer,
+    recipient,
     next.step,
     task.episode,
     config,
@@ -156,17 +164,14 @@ export async function sendWinbackTask(
       await reschedule(afterStep());
       return { ...result, outcome: 'sent' };
     } catch (error) {
-      const outcome = classifySendError(error);
+      // Classified by the sender adapter; its detail never quotes the address (it is stored in the ledger and shown
+      // by `reconcile`).
+      const { failure: outcome, detail: message } = EmailSendError.of(error);
       if (outcome === 'transient' && attempt < maxAttempts) {
         result.throttled += 1;
         await sleep(backoffWithJitter(attempt));
         continue;
       }
-      // SES error messages can quote the recipient address: keep only the error's name and HTTP status, never the
-      // message (it is stored in the ledger and shown by `reconcile`).
-      const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
-      const name = error instanceof Error && /^[A-Za-z0-9_.:-]{1,100}$/.test(error.name) ? error.name : 'unknown error';
-      const message = typeof status === 'number' ? `${name} (HTTP ${status})` : name;
       if (outcome === 'unknown') {
         await deps.ledger.complete(customer.customerId, entry.key, {
           status: 'claimed',

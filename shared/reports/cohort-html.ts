@@ -41,12 +41,12 @@ function hex(rgb: Rgb): string {
 }
 
 /** sRGB relative luminance (WCAG 2). */
-function luminance(rgb: Rgb): number {
-  const [r, g, b] = rgb.map((c) => {
+function luminance([r, g, b]: Rgb): number {
+  const linear = (c: number) => {
     const s = c / 255;
     return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
 }
 
 /**
@@ -55,10 +55,10 @@ function luminance(rgb: Rgb): number {
  */
 export function heatColour(ratio: number): { background: string; text: string } {
   const t = Number.isFinite(ratio) ? Math.min(1, Math.max(0, ratio)) : 0;
-  const rgb: Rgb = [0, 1, 2].map((i) => {
-    const lo = SCALE_LOW[i] as number;
-    return lo + ((SCALE_HIGH[i] as number) - lo) * t;
-  }) as unknown as Rgb;
+  const mix = (lo: number, hi: number) => lo + (hi - lo) * t;
+  const [lr, lg, lb] = SCALE_LOW;
+  const [hr, hg, hb] = SCALE_HIGH;
+  const rgb: Rgb = [mix(lr, hr), mix(lg, hg), mix(lb, hb)];
   const l = luminance(rgb);
   const contrastWhite = 1.05 / (l + 0.05);
   const contrastBlack = (l + 0.05) / 0.05;

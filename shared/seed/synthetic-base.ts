@@ -18,13 +18,14 @@ const MIX: [Archetype, number][] = [
   ['drifter', 0.28],
 ];
 
-const LOCALES: [string, string, number][] = [
-  ['en', 'America/New_York', 0.3],
-  ['en-GB', 'Europe/London', 0.15],
-  ['de', 'Europe/Berlin', 0.17],
-  ['fr', 'Europe/Paris', 0.13],
-  ['es', 'Europe/Madrid', 0.13],
-  ['nl', 'Europe/Amsterdam', 0.12],
+/** [locale, time zone] and its share. */
+const LOCALES: [[string, string], number][] = [
+  [['en', 'America/New_York'], 0.3],
+  [['en-GB', 'Europe/London'], 0.15],
+  [['de', 'Europe/Berlin'], 0.17],
+  [['fr', 'Europe/Paris'], 0.13],
+  [['es', 'Europe/Madrid'], 0.13],
+  [['nl', 'Europe/Amsterdam'], 0.12],
 ];
 
 const FIRST_NAMES = [
@@ -86,14 +87,16 @@ export function prng(seed: number): () => number {
   };
 }
 
-function pick<T>(random: () => number, weighted: readonly (readonly [...unknown[], number])[]): T {
+/** One value by its share (the shares sum to about 1; rounding falls to the last). */
+function pick<T>(random: () => number, weighted: readonly (readonly [T, number])[]): T {
   let r = random();
-  for (const entry of weighted) {
-    const weight = entry[entry.length - 1] as number;
-    if (r < weight) return entry as unknown as T;
+  for (const [value, weight] of weighted) {
+    if (r < weight) return value;
     r -= weight;
   }
-  return weighted[weighted.length - 1] as unknown as T;
+  const last = weighted.at(-1);
+  if (!last) throw new Error('nothing to pick from');
+  return last[0];
 }
 
 export function syntheticBase(options: SyntheticOptions): SyntheticBase {
@@ -109,8 +112,8 @@ export function syntheticBase(options: SyntheticOptions): SyntheticBase {
 
   for (let i = 1; i <= options.customers; i++) {
     const customerId = `c${String(i).padStart(Math.max(6, width), '0')}`;
-    const [archetype] = pick<[Archetype, number]>(random, MIX);
-    const [locale, timeZone] = pick<[string, string, number]>(random, LOCALES);
+    const archetype = pick(random, MIX);
+    const [locale, timeZone] = pick(random, LOCALES);
     archetypes.set(customerId, archetype);
     const signedUpMs = startMs + random() * (endMs - startMs - 7 * DAY_MS);
     const signedUpAt = new Date(signedUpMs).toISOString();
@@ -157,7 +160,7 @@ export function syntheticBase(options: SyntheticOptions): SyntheticBase {
       }
       case 'subscription': {
         // A fixed amount every ~30 days; a third cancel at some point.
-        const amount = [999, 1999, 2999][Math.floor(random() * 3)] as number;
+        const amount = 999 + 1000 * Math.floor(random() * 3); // 9.99, 19.99 or 29.99
         const stopMs = random() < 0.35 ? t + random() * (endMs - t) : Number.POSITIVE_INFINITY;
         while (t < endMs && t < stopMs) {
           order(t, amount);

@@ -36,18 +36,16 @@ export function verifyUnsubscribeToken(
   nowSeconds: number,
 ): UnsubscribeClaims | undefined {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
-  const [, payload, signature] = parts as [string, string, string];
+  const [version, payload, signature, ...more] = token.split('.');
+  if (version !== VERSION || payload === undefined || signature === undefined || more.length > 0) return undefined;
   if (!/^[A-Za-z0-9_-]+$/.test(payload) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return undefined;
   // Compare the canonical text, not decoded bytes: base64url decoders ignore the unused low bits of the last
   // character, so decoding would accept several spellings of one MAC.
   const expected = Buffer.from(mac(secret, `${VERSION}.${payload}`).toString('base64url'));
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  const fields = Buffer.from(payload, 'base64url').toString('utf8').split('|');
-  if (fields.length !== 3) return undefined;
-  const [customerId, campaignId, issued] = fields as [string, string, string];
+  const [customerId, campaignId, issued, ...rest] = Buffer.from(payload, 'base64url').toString('utf8').split('|');
+  if (customerId === undefined || campaignId === undefined || issued === undefined || rest.length > 0) return undefined;
   const issuedAt = Number(issued);
   if (!CustomerIdSchema.safeParse(customerId).success || !/^\d{1,12}$/.test(issued)) return undefined;
   // Issued in the future (beyond clock skew): not one of ours.

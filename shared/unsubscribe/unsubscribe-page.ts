@@ -1,7 +1,16 @@
 import { escapeHtml, resolveLocale } from '../email/render-winback-email.ts';
+import type { CopyLocale } from '../email/winback-copy.ts';
 
-/** The small pages of the unsubscribe endpoint, in the customer's language; self-contained, no scripts. */
-const COPY: Record<string, { confirm: string; button: string; done: string; invalid: string; title: string }> = {
+interface UnsubscribeCopy {
+  title: string;
+  confirm: string;
+  button: string;
+  done: string;
+  invalid: string;
+}
+
+/** The small pages of the unsubscribe endpoint, in every language the emails are written in; no scripts. */
+const COPY: Readonly<Record<CopyLocale, UnsubscribeCopy>> = {
   en: {
     title: 'Unsubscribe',
     confirm: 'Do you want to stop receiving marketing emails from us?',
@@ -46,7 +55,7 @@ export type PageKind = 'confirm' | 'done' | 'invalid';
 
 export function unsubscribePage(kind: PageKind, locale: string, token?: string): string {
   const lang = resolveLocale(locale);
-  const copy = COPY[lang] ?? (COPY.en as (typeof COPY)['en']);
+  const copy = COPY[lang];
   const text = kind === 'confirm' ? copy.confirm : kind === 'done' ? copy.done : copy.invalid;
   const form =
     kind === 'confirm' && token

@@ -101,7 +101,7 @@ describe('configuration', () => {
 });
 
 describe('data model', () => {
-  it('gives the customers table the sparse winback-due index (winbackDueShard + winbackDueAt, all attributes)', () => {
+  it('gives the customers table the sparse winback-due index (winbackDueShard + winbackDueAt, keys only)', () => {
     const customers = Object.values(dev.data.findResources('AWS::DynamoDB::Table')).find(
       (t) => t.Properties.TableName === 'clientele-dev-customers',
     )?.Properties;
@@ -113,7 +113,7 @@ describe('data model', () => {
         { AttributeName: 'winbackDueShard', KeyType: 'HASH' },
         { AttributeName: 'winbackDueAt', KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     });
     expect(customers?.GlobalSecondaryIndexes).toHaveLength(3);
     expect(customers?.AttributeDefinitions).toEqual(
@@ -192,14 +192,17 @@ describe('win-back: planner -> SQS -> sender', () => {
       expect(mapping.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
       // Planner and sender agree on the queue, the concurrency and the plan interval.
       const plannerEnv = planner.props.Environment.Variables;
-      for (const name of ['WINBACK_QUEUE_URL', 'SENDER_CONCURRENCY', 'PLAN_INTERVAL_MINUTES', 'MAX_SEND_RATE']) {
+      for (const name of ['SENDER_CONCURRENCY', 'MAX_SEND_RATE']) {
         expect(plannerEnv[name], name).toEqual(env[name]);
       }
-      expect(env.WINBACK_QUEUE_URL).toEqual({ Ref: logicalId(winbackSend.queue) });
+      // The queue URL and the plan interval are the planner's; the sender's contract has neither.
+      expect(plannerEnv.WINBACK_QUEUE_URL).toEqual({ Ref: logicalId(winbackSend.queue) });
+      expect(env.WINBACK_QUEUE_URL).toBeUndefined();
+      expect(env.PLAN_INTERVAL_MINUTES).toBeUndefined();
       expect(env.MAX_SEND_RATE).toBe(String(b.config.maxSendRate));
     }
-    expect(parts(dev).sender.props.Environment.Variables.PLAN_INTERVAL_MINUTES).toBe('60');
-    expect(parts(custom).sender.props.Environment.Variables.PLAN_INTERVAL_MINUTES).toBe('30');
+    expect(parts(dev).planner.props.Environment.Variables.PLAN_INTERVAL_MINUTES).toBe('60');
+    expect(parts(custom).planner.props.Environment.Variables.PLAN_INTERVAL_MINUTES).toBe('30');
   });
 
   it('lets the planner queue tasks (sqs:SendMessage) but not send email; it runs at most 5 minutes', () => {
@@ -252,20 +255,27 @@ describe('win-back: planner -> SQS -> sender', () => {
 
 describe('full passes: Step Functions Distributed Map', () => {
   const parts = (b: Built) => {
-    const { fullPass, flagDormant } = b.stacks.jobs;
-    const stateMachineId = logicalId(fullPass.stateMachine);
+    // Each full-pass job has its own state machine; the cohort job's is the one its schedule starts.
+    const { churnCohorts, flagDormant } = b.stacks.jobs;
+    const stateMachineId = logicalId(churnCohorts.stateMachine);
+    const flagStateMachineId = logicalId(flagDormant.fullPass.stateMachine);
     return {
-      fullPass,
+      fullPass: churnCohorts,
       flagDormant,
       stateMachineId,
+      flagStateMachineId,
       definition: definitionOf(b.jobs, stateMachineId),
-      worker: functionNamed(b.jobs, 'clientele-dev-full-pass'),
+      flagDefinition: definitionOf(b.jobs, flagStateMachineId),
+      worker: functionNamed(b.jobs, 'clientele-dev-churn-cohorts'),
+      flagWorker: functionNamed(b.jobs, 'clientele-dev-flag-full-pass'),
     };
   };
 
   it('plans, maps the segments in DISTRIBUTED mode (MaxConcurrency from config), then merges', () => {
-    for (const b of [dev, custom]) {
-      const { definition } = parts(b);
+    for (const [b, definition] of [dev, custom].flatMap((b) => [
+      [b, parts(b).definition] as const,
+      [b, parts(b).flagDefinition] as const,
+    ])) {
       expect(definition.StartAt).toBe('Plan');
       const plan = definition.States.Plan;
       expect(plan).toMatchObject({ Type: 'Task', Resource: 'ARN', Next: 'Segments' });
@@ -322,11 +332,12 @@ describe('full passes: Step Functions Distributed Map', () => {
   });
 
   it('runs STANDARD, logs every transition without execution data, traces, and times out', () => {
-    const { stateMachineId } = parts(dev);
+    const { stateMachineId, flagStateMachineId } = parts(dev);
+    expect(resource(dev.jobs, flagStateMachineId).Properties.StateMachineName).toBe('clientele-dev-flag-full-pass');
     const props = resource(dev.jobs, stateMachineId).Properties;
     expect(props).toMatchObject({
       StateMachineType: 'STANDARD',
-      StateMachineName: 'clientele-dev-full-pass',
+      StateMachineName: 'clientele-dev-churn-cohorts',
       TracingConfiguration: { Enabled: false }, // tracing is off unless the configuration turns it on
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
     });
@@ -366,11 +377,7 @@ describe('full passes: Step Functions Distributed Map', () => {
     );
     expect(schedules).toHaveLength(1);
     const target = schedules[0]?.Properties.Target;
-    expect(JSON.parse(target.Input)).toEqual({
-      action: 'plan',
-      job: 'cohorts',
-      scheduledTime: '<aws.scheduler.scheduled-time>',
-    });
+    expect(JSON.parse(target.Input)).toEqual({ action: 'plan', scheduledTime: '<aws.scheduler.scheduled-time>' });
     expect(target).toMatchObject({
       RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
       DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fullPass.deadLetterQueue), 'Arn'] } },
@@ -379,12 +386,15 @@ describe('full passes: Step Functions Distributed Map', () => {
       ScheduleExpression: dev.config.schedules.churnCohorts,
       ScheduleExpressionTimezone: dev.config.schedules.timeZone,
     });
-    // No schedule invokes a cohorts Lambda any more.
-    expect(JSON.stringify(dev.jobs.toJSON())).not.toContain('churn-cohorts');
+    // No schedule invokes the cohorts Lambda directly: only through its state machine.
+    const functionTargets = Object.values(dev.jobs.findResources('AWS::Scheduler::Schedule')).map((sch) =>
+      JSON.stringify(sch.Properties.Target.Arn),
+    );
+    expect(functionTargets.filter((arn) => arn.includes(`"${parts(dev).worker.id}"`))).toEqual([]);
   });
 
   it('lets flag-dormant start full passes (StartExecution on this state machine) and no longer Scan', () => {
-    const { flagDormant, stateMachineId } = parts(dev);
+    const { flagDormant, flagStateMachineId: stateMachineId } = parts(dev);
     const flag = functionNamed(dev.jobs, 'clientele-dev-flag-dormant');
     expect(flag.props.Environment.Variables.FULL_PASS_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
     const statements = roleStatements(dev.jobs, logicalId(flagDormant.job.role));
@@ -393,15 +403,20 @@ describe('full passes: Step Functions Distributed Map', () => {
     expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
   });
 
-  it('alarms on failed and timed-out executions, to the alarm topic', () => {
-    const { stateMachineId } = parts(dev);
-    const topic = { Ref: logicalId(dev.stacks.jobs.monitoring.topic) };
-    const onStateMachine = alarmsOf(dev.jobs).filter(
-      (a) => a.Namespace === 'AWS/States' && JSON.stringify(a.Dimensions).includes(`"${stateMachineId}"`),
-    );
-    expect(onStateMachine.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
-    for (const alarm of onStateMachine) {
-      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topic] });
+  it('alarms on failed and timed-out executions of both state machines, to the alarm topic', () => {
+    for (const stateMachineId of [parts(dev).stateMachineId, parts(dev).flagStateMachineId]) {
+      const topic = { Ref: logicalId(dev.stacks.jobs.monitoring.topic) };
+      const onStateMachine = alarmsOf(dev.jobs).filter(
+        (a) => a.Namespace === 'AWS/States' && JSON.stringify(a.Dimensions).includes(`"${stateMachineId}"`),
+      );
+      expect(onStateMachine.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+      for (const alarm of onStateMachine) {
+        expect(alarm).toMatchObject({
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [topic],
+        });
+      }
     }
   });
 });

@@ -8,12 +8,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { JOB_ENV, type JobWithEnv, TABLE_ENV } from '../../functions/env.ts';
 import type { ClienteleStacks } from '../../infra/clientele.ts';
 import { type DeploymentConfig, loadDeploymentConfig, parseDeploymentConfig } from '../../infra/config.ts';
 import type { MonitoredJob } from '../../infra/constructs/common.ts';
 import { ClienteleData } from '../../infra/constructs/data.ts';
 import type { FlagDormantJob } from '../../infra/constructs/flag-dormant-job.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
+import { failuresAlarmedElsewhere } from '../../infra/constructs/monitoring.ts';
 import { DEFAULT_UNSUBSCRIBE_CONCURRENCY, UnsubscribeEndpoint } from '../../infra/constructs/unsubscribe-endpoint.ts';
 import type { WinbackEmailJob } from '../../infra/constructs/winback-email-job.ts';
 import {
@@ -84,7 +86,8 @@ function jobsOf(stacks: ClienteleStacks): Record<string, MonitoredJob> {
   const { jobs } = stacks;
   return {
     'flag-dormant': jobs.flagDormant,
-    'full-pass': jobs.fullPass,
+    'flag-full-pass': jobs.flagDormant.fullPass,
+    'churn-cohorts': jobs.churnCohorts,
     'winback-email': jobs.winbackEmail,
     'winback-send': jobs.winbackSend,
     'record-activity': jobs.recordActivity,
@@ -310,12 +313,12 @@ describe('functions', () => {
         (fn) => (fn.Properties.TracingConfig as { Mode?: string } | undefined)?.Mode ?? 'none',
       );
     expect(new Set(modes(dev))).not.toContain('Active');
-    expect(modes(prod)).toEqual(Array(7).fill('Active'));
+    expect(modes(prod)).toEqual(Array(8).fill('Active'));
   });
 
   it('runs every function on Node.js 22, arm64, ESM bundle, own log group', () => {
     const functions = Object.values(dev.jobs.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     const roles = new Set<string>();
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
@@ -331,20 +334,28 @@ describe('functions', () => {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       });
-      for (const name of ['CUSTOMERS_TABLE', 'ORDERS_TABLE', 'LEDGER_TABLE', 'SNAPSHOTS_TABLE']) {
-        expect(env[name], `${fn.Properties.FunctionName} ${name}`).toBeDefined();
-      }
+      // Exactly the tables of the job's environment contract (functions/env.ts), no other.
+      const job = String(fn.Properties.FunctionName).replace('clientele-dev-', '') as JobWithEnv;
+      const contract = Object.values(TABLE_ENV).filter((name) => name in JOB_ENV[job].shape);
+      expect(contract.length, job).toBeGreaterThan(0);
+      expect(
+        Object.keys(env)
+          .filter((name) => name.endsWith('_TABLE'))
+          .sort(),
+        job,
+      ).toEqual(contract.sort());
       expect(EngineConfigSchema.parse(JSON.parse(env.ENGINE_CONFIG))).toEqual(dev.config.engine);
       expect(env.ENGINE_CONFIG).toContain('"currency":"EUR"');
       roles.add(JSON.stringify(fn.Properties.Role));
       const logGroup = dev.jobs.toJSON().Resources[fn.Properties.LoggingConfig.LogGroup.Ref];
       expect(logGroup.Properties.RetentionInDays).toBe(14);
     }
-    expect(roles.size).toBe(7);
+    expect(roles.size).toBe(8);
     expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(
       [
+        'churn-cohorts',
         'flag-dormant',
-        'full-pass',
+        'flag-full-pass',
         'record-activity',
         'ses-feedback',
         'unsubscribe',
@@ -404,20 +415,44 @@ describe('functions', () => {
       });
     });
 
-    it('full-pass: scans/writes customers, reads orders and ledger, checkpoints in snapshots, writes reports', () => {
-      expect(access('full-pass')).toEqual({
-        customers: [...READ, 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort(),
+    it('every job is granted exactly the tables its function is told about (bindTables pairs them)', () => {
+      for (const [name, monitored] of Object.entries(jobsOf(dev.stacks))) {
+        const fn = dev.jobs.toJSON().Resources[logicalId(monitored.job.function)];
+        const told = Object.entries(TABLE_ENV)
+          .filter(([, variable]) => variable in fn.Properties.Environment.Variables)
+          .map(([role]) => role);
+        const granted = Object.keys(access(name)).filter((key) => key in TABLE_ENV);
+        expect(granted.sort(), name).toEqual(told.sort());
+      }
+    });
+
+    it('flag-full-pass: scans and writes customers (versioned put), checkpoints and the watermark in snapshots', () => {
+      expect(access('flag-full-pass')).toEqual({
+        customers: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+        snapshots: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      });
+    });
+
+    it('churn-cohorts: cannot write customers; reads orders and ledger, checkpoints in snapshots, writes reports', () => {
+      const cohorts = access('churn-cohorts');
+      expect(cohorts).toEqual({
+        customers: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
         orders: ['dynamodb:Query'],
         ledger: ['dynamodb:Query', 'dynamodb:Scan'],
-        snapshots: [
-          'dynamodb:BatchWriteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
+        snapshots: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       });
-      const role = dev.jobs.toJSON().Resources[logicalId(dev.stacks.jobs.fullPass.job.role)];
+      // The cohort job's role holds no write action on the customers table (or any of its indexes).
+      const own = roleStatements(dev.jobs, logicalId(dev.stacks.jobs.churnCohorts.job.role));
+      const onCustomers = own.filter((st) =>
+        resourcesOf(st).some((r) => resourceLabel(r).startsWith('customers') || resourceLabel(r) === '*'),
+      );
+      expect(onCustomers.length).toBeGreaterThan(0);
+      for (const statement of onCustomers) {
+        expect(
+          actionsOf(statement).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|Transact|\*)/.test(a)),
+        ).toEqual([]);
+      }
+      const role = dev.jobs.toJSON().Resources[logicalId(dev.stacks.jobs.churnCohorts.job.role)];
       expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('DataReportsWriterPolicy');
       const writer = Object.values(dev.data.findResources('AWS::IAM::ManagedPolicy'));
       expect(writer).toHaveLength(1);
@@ -436,6 +471,8 @@ describe('functions', () => {
         [`customers/index/${WINBACK_DUE_INDEX}`]: customersAccess,
         ledger: READ_WRITE,
         [`ledger/index/${PENDING_CLAIMS_INDEX}`]: READ_WRITE,
+        // The marker that the due index is populated (read every run, written once).
+        snapshots: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       });
     });
 
@@ -538,7 +575,8 @@ describe('functions', () => {
           ],
         },
         // Called synchronously by the state machine; its schedule's dead-letter queue is Scheduler's.
-        'full-pass': {},
+        'flag-full-pass': {},
+        'churn-cohorts': {},
         unsubscribe: {},
       };
       for (const [name, monitored] of Object.entries(jobs)) {
@@ -657,7 +695,7 @@ describe('functions', () => {
 
 describe('triggers', () => {
   const schedules = () => {
-    const { flagDormant, fullPass, winbackEmail } = dev.stacks.jobs;
+    const { flagDormant, churnCohorts, winbackEmail } = dev.stacks.jobs;
     const invoke = (job: FlagDormantJob | WinbackEmailJob) => ({
       arn: { 'Fn::GetAtt': [logicalId(job.job.function), 'Arn'] },
       input: { scheduledTime: '<aws.scheduler.scheduled-time>' },
@@ -666,11 +704,11 @@ describe('triggers', () => {
     return [
       { job: flagDormant, expression: 'cron(30 1 * * ? *)', ...invoke(flagDormant) },
       {
-        job: fullPass,
+        job: churnCohorts,
         expression: 'cron(0 6 ? * MON *)',
-        // The cohorts: an execution of the full-pass state machine.
-        arn: { Ref: logicalId(fullPass.stateMachine) },
-        input: { action: 'plan', job: 'cohorts', scheduledTime: '<aws.scheduler.scheduled-time>' },
+        // The cohorts: an execution of the cohort job's own state machine.
+        arn: { Ref: logicalId(churnCohorts.stateMachine) },
+        input: { action: 'plan', scheduledTime: '<aws.scheduler.scheduled-time>' },
         actions: ['sqs:SendMessage', 'states:StartExecution'],
       },
       { job: winbackEmail, expression: 'cron(5 * * * ? *)', ...invoke(winbackEmail) },
@@ -700,12 +738,12 @@ describe('triggers', () => {
         .map((s) => `${s.Properties.Description}:${s.Properties.State}`)
         .sort();
     expect(states(dev.jobs)).toEqual([
-      'clientele cohorts (full-pass state machine):ENABLED',
+      'clientele churn-cohorts (its full-pass state machine):ENABLED',
       'clientele flag-dormant:ENABLED',
       'clientele winback-email:ENABLED',
     ]);
     expect(states(prod.jobs)).toEqual([
-      'clientele cohorts (full-pass state machine):ENABLED',
+      'clientele churn-cohorts (its full-pass state machine):ENABLED',
       'clientele flag-dormant:ENABLED',
       'clientele winback-email:DISABLED',
     ]);
@@ -801,7 +839,7 @@ describe('triggers', () => {
 describe('monitoring', () => {
   const alarms = (t: Template) => Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
-  it('alarms on every job error and every dead-letter queue, to the alarm topic', () => {
+  it('alarms on job errors no dead-letter queue or state machine alarm covers, and on every dead-letter queue', () => {
     const topic = { Ref: logicalId(dev.stacks.jobs.monitoring.topic) };
     for (const [name, monitored] of Object.entries(jobsOf(dev.stacks))) {
       const errors = alarms(dev.jobs).filter(
@@ -810,13 +848,18 @@ describe('monitoring', () => {
           JSON.stringify(a.Dimensions) ===
             JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(monitored.job.function) } }]),
       );
-      expect(errors, name).toHaveLength(1);
-      expect(errors[0]).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
-        AlarmActions: [topic],
-      });
+      // A failure that ends in an alarmed dead-letter queue or fails an alarmed execution is not alarmed twice.
+      const covered = monitored.deadLetterQueue !== undefined || monitored.stateMachine !== undefined;
+      expect(failuresAlarmedElsewhere(monitored), name).toBe(covered);
+      expect(errors, name).toHaveLength(covered ? 0 : 1);
+      for (const error of errors) {
+        expect(error).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [topic],
+        });
+      }
       if (!monitored.deadLetterQueue) continue;
       const queue = alarms(dev.jobs).filter(
         (a) =>
@@ -840,32 +883,38 @@ describe('monitoring', () => {
     ]);
   });
 
-  it('encrypts the alarm topic, enforces TLS and subscribes alarmEmail only when set', () => {
-    dev.jobs.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    dev.jobs.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          }),
-        ]),
-      },
-    });
+  it('alarm topic: no KMS key (alarm names only), TLS enforced, the stage alarms may publish, alarmEmail', () => {
+    for (const t of [dev.jobs, prod.jobs]) {
+      t.resourceCountIs('AWS::KMS::Key', 0);
+      t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.absent() });
+    }
     dev.jobs.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+            },
+          }),
         ]),
       },
     });
+    const policy = JSON.stringify(dev.jobs.findResources('AWS::SNS::TopicPolicy'));
+    expect(policy).toContain(':alarm:clientele-dev-*');
     dev.jobs.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     prod.jobs.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('builds a dashboard: flagged customers, emails sent, SES feedback, durations, queue, executions', () => {
-    const body = JSON.stringify(Object.values(dev.jobs.findResources('AWS::CloudWatch::Dashboard'))[0]);
+  it('builds a dashboard when asked: flagged customers, emails sent, SES feedback, durations, queue, executions', () => {
+    const withDashboard = build({ ...DEV_INPUT, dashboard: true });
+    withDashboard.jobs.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    withDashboard.jobs.hasOutput('DashboardUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    const body = JSON.stringify(Object.values(withDashboard.jobs.findResources('AWS::CloudWatch::Dashboard'))[0]);
     for (const text of [
       'CustomersFlagged',
       'EmailsSent',
@@ -881,16 +930,28 @@ describe('monitoring', () => {
     }
     expect(body).toContain('clientele-dev-flag-dormant');
     expect(body).toContain('clientele-dev-winback-send');
+    // Only metrics some handler publishes whatever `metrics` says (ALARMED_METRICS); no stock gauge.
+    expect(body).not.toContain('DormantCustomers');
   });
 
-  it('outputs the bus name, unsubscribe URL, dashboard URL, task queue URL and state machine ARN', () => {
+  it('builds no dashboard by default (`dashboard: false`): $3 a month the alarms do not need', () => {
+    expect(dev.config.dashboard).toBe(false);
+    dev.jobs.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(dev.jobs.findOutputs('DashboardUrl'))).toEqual([]);
+  });
+
+  it('outputs the bus name, unsubscribe URL, task queue URL and state machine ARN', () => {
     dev.jobs.hasOutput('EventBusName', { Value: { Ref: logicalId(dev.stacks.jobs.eventBus) } });
     dev.jobs.hasOutput('UnsubscribeUrl', {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('UnsubscribeJobFunctionFunctionUrl'), 'FunctionUrl'] },
     });
-    dev.jobs.hasOutput('DashboardUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
     dev.jobs.hasOutput('WinbackQueueUrl', { Value: { Ref: logicalId(dev.stacks.jobs.winbackSend.queue) } });
-    dev.jobs.hasOutput('FullPassStateMachineArn', { Value: { Ref: logicalId(dev.stacks.jobs.fullPass.stateMachine) } });
+    dev.jobs.hasOutput('FlagFullPassStateMachineArn', {
+      Value: { Ref: logicalId(dev.stacks.jobs.flagDormant.fullPass.stateMachine) },
+    });
+    dev.jobs.hasOutput('CohortsStateMachineArn', {
+      Value: { Ref: logicalId(dev.stacks.jobs.churnCohorts.stateMachine) },
+    });
   });
 });
 

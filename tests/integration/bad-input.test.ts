@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { parseCdnow, parseCustomersCsv, parseOrdersCsv } from '../../shared/import/parse-files.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { type ImportSummary, importCustomers } from '../../shared/jobs/import-customers.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
@@ -852,7 +852,7 @@ describe('the base built from the corpus', () => {
 
   it('flags the base and sends win-back emails that carry no markup or header break from the data', async () => {
     await clearEmails(aws);
-    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 2 });
+    await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 2 });
     const summary = await winbackEmail(
       { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
       {

@@ -4,7 +4,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { endOfDay } from '../../shared/domain/time.ts';
 import { parseCdnow } from '../../shared/import/parse-files.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { freshEnv, useLocalAws } from '../helpers/local-aws.ts';
 
@@ -70,7 +70,7 @@ describe('the real CDNOW data set', () => {
     expect(expected.customers).toBe(23_570);
     expect(expected.rows).toBe(69_659);
 
-    const flagged = await flagDormant(
+    const flagged = await flagDormantFullPass(
       { customers: env.stores.customers },
       { asOf: AS_OF, policy: DEFAULT_ENGINE_CONFIG.policy, segments: 4 },
     );

@@ -5,7 +5,7 @@ import type { Customer } from '../../shared/domain/customer.ts';
 import { erasureKeyFrom } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import type { OrderRecord } from '../../shared/import/rows.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { handleUnsubscribeRequest } from '../../shared/jobs/unsubscribe.ts';
@@ -178,7 +178,7 @@ describe('concurrent whole jobs on one base', () => {
     await importOf(env, { profiles: base.profiles });
     await Promise.all([
       importOf(env, { orders: orders.slice(1000) }, 89),
-      flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 3 }),
+      flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 3 }),
       record(
         env,
         asEvents.map((o) => ({

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { sesClient, sesEmailSender } from '../../shared/adapters/ses/ses-email-sender.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { reconcileClaims } from '../../shared/jobs/reconcile-claims.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
@@ -50,7 +50,7 @@ async function dormantBase(n: number): Promise<{ env: TestEnv; ids: string[] }> 
       },
     ]),
   );
-  await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+  await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
   return { env, ids };
 }
 

@@ -300,8 +300,8 @@ describe('Lambda handler logs', () => {
         context('ses-feedback'),
       );
     }
-    // The full-pass Lambda as the state machine drives it: plan, one call per segment (looping while not done), merge.
-    const fullPass = await load('../../functions/full-pass.ts');
+    // The cohort job's full-pass Lambda as its state machine drives it: plan, one call per segment (looping while not done), merge.
+    const fullPass = await load('../../functions/churn-cohorts.ts');
     const plan = (await fullPass({ action: 'plan', job: 'cohorts', scheduledTime }, context('full-pass'))) as {
       runId: string;
       asOf: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormant, flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
 import { freshEnv, useLocalAws } from '../helpers/local-aws.ts';
@@ -23,7 +23,7 @@ describe('daily flagging proportional to change', () => {
       { customers: env.stores.customers, orders: env.stores.orders, currency: 'USD', watermarks: env.stores.snapshots },
       { profiles: base.profiles, orders: base.orders, asOf: START, now: START },
     );
-    const run = (asOf: string) => flagDormantIncremental(deps, { asOf, policy, segments: 2 });
+    const run = (asOf: string) => flagDormant(deps, { asOf, policy, segments: 2 });
 
     const first = await run(day(0));
     expect(first.mode).toBe('full');
@@ -48,7 +48,7 @@ describe('daily flagging proportional to change', () => {
     expect(read).toBeLessThanOrEqual(Math.ceil(changed * 1.5));
 
     // A full pass at the last day finds nothing the incremental runs missed.
-    const check = await flagDormant(
+    const check = await flagDormantFullPass(
       { customers: env.stores.customers },
       { asOf: day(60), policy, segments: 2, dryRun: true },
     );
@@ -75,19 +75,19 @@ describe('daily flagging proportional to change', () => {
       asOf: START,
       now: START,
     });
-    expect((await flagDormantIncremental(deps, { asOf: day(0), policy, segments: 1 })).mode).toBe('full');
-    expect((await flagDormantIncremental(deps, { asOf: day(1), policy, segments: 1 })).mode).toBe('incremental');
+    expect((await flagDormant(deps, { asOf: day(0), policy, segments: 1 })).mode).toBe('full');
+    expect((await flagDormant(deps, { asOf: day(1), policy, segments: 1 })).mode).toBe('incremental');
     await importCustomers(importDeps, {
       profiles: base.profiles.slice(50),
       orders: base.orders.filter((o) => o.customerId > 'c000050'),
       asOf: day(1),
       now: day(1),
     });
-    const afterImport = await flagDormantIncremental(deps, { asOf: day(2), policy, segments: 1 });
+    const afterImport = await flagDormant(deps, { asOf: day(2), policy, segments: 1 });
     expect(afterImport.mode).toBe('full');
     expect(afterImport.scanned).toBe(100);
     const stricter = { ...policy, dormantAfterDays: 75 };
-    const afterPolicy = await flagDormantIncremental(deps, { asOf: day(3), policy: stricter, segments: 1 });
+    const afterPolicy = await flagDormant(deps, { asOf: day(3), policy: stricter, segments: 1 });
     expect(afterPolicy).toMatchObject({ mode: 'full', reason: 'policy changed' });
   });
 });

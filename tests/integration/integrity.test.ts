@@ -4,7 +4,7 @@ import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { erasureKeyFrom, tombstoneIdOf } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { eraseCustomer } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
@@ -144,7 +144,7 @@ describe('erasure (I3)', () => {
       ],
       T0,
     );
-    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
     await eraseCustomer({ ...env.stores, erasureKey: KEY }, 'x8', addDays(AS_OF, -2));
   }
 
@@ -173,7 +173,7 @@ describe('erasure (I3)', () => {
     expect(imported.consentDroppedErased).toBe(2); // by id, and by address under another id
     expect((await env.stores.customers.get('x8'))?.consent).toBeUndefined();
     expect((await env.stores.customers.get('x9'))?.consent).toBeUndefined();
-    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
     const summary = await winback(env, 'after-erasure');
     expect(summary.steps['miss-you']?.sent ?? 0).toBe(0);
     expect(await sentEmails(aws)).toEqual([]);
@@ -208,7 +208,7 @@ describe('erasure (I3)', () => {
       },
     ]);
     expect((await env.stores.customers.get('x8'))?.consent?.marketing).toBe(true);
-    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
     const summary = await winback(env, 'opted-in-again');
     expect(summary.steps['miss-you']?.sent).toBe(1);
     expect((await check(env)).violations).toEqual([]);
@@ -221,7 +221,7 @@ describe('clientele check', () => {
   it('finds what a blind writer leaves behind and repairs what stored orders and erasures determine', async () => {
     const env = await freshEnv(aws);
     await record(env, [order('a', 'o1', T0), order('a', 'o2', addDays(T0, 2)), order('b', 'o3', T0)], addDays(T0, 3));
-    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
     const raw = (item: Record<string, unknown>, table = env.tables.customers) =>
       env.client.send(new PutCommand({ TableName: table, Item: item }));
     const a = await env.stores.customers.get('a');

@@ -4,7 +4,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { hasMarketingConsent } from '../../shared/domain/customer.ts';
 import { erasureKeyFrom } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { eraseCustomer } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
@@ -144,7 +144,7 @@ const WRITERS: Record<string, Writer> = {
         source: 'preference-center',
       },
     ]),
-  flag: (s) => flagDormant({ customers: s.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 }),
+  flag: (s) => flagDormantFullPass({ customers: s.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 }),
   winback: (s, email) =>
     winbackEmail(
       { customers: s.customers, ledger: s.ledger, email },
@@ -202,7 +202,7 @@ async function seeded(): Promise<TestEnv> {
     { customers: env.stores.customers, orders: env.stores.orders, policy: config.policy, currency: 'USD', now: T0 },
     events,
   );
-  await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+  await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
   return env;
 }
 

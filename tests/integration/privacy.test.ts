@@ -4,7 +4,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { erasedEmailHash, erasureKeyFrom } from '../../shared/domain/erasure.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { eraseCustomer, exportCustomer } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
@@ -54,7 +54,7 @@ describe('privacy: export and erase', () => {
         ],
       );
     }
-    await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
     await winbackEmail(
       { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
       {

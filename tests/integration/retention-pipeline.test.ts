@@ -7,7 +7,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import type { Customer } from '../../shared/domain/customer.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { churnCohorts } from '../../shared/jobs/churn-cohorts.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
@@ -44,7 +44,7 @@ async function seeded(customers = 400): Promise<{ env: TestEnv; base: ReturnType
 }
 
 const flag = (env: TestEnv, asOf: string, dryRun = false) =>
-  flagDormant({ customers: env.stores.customers }, { asOf, policy: config.policy, segments: 3, dryRun });
+  flagDormantFullPass({ customers: env.stores.customers }, { asOf, policy: config.policy, segments: 3, dryRun });
 
 // These tests are about the pipeline, not hold-outs: everyone eligible is treated. Runs send at 15:00 UTC,
 // inside the 09:00–20:00 local window for every time zone of the synthetic base.
@@ -199,7 +199,10 @@ describe(`retention pipeline on ${DYNAMODB_TARGET} and aws-ses-v2-local`, () => 
         return env.stores.customers.saveIfVersion(customer, expected);
       },
     };
-    const summary = await flagDormant({ customers: racing }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+    const summary = await flagDormantFullPass(
+      { customers: racing },
+      { asOf: AS_OF, policy: config.policy, segments: 1 },
+    );
     const stored = await env.stores.customers.get('c1');
     expect(injected).toBe(true);
     expect(summary.conflicts).toBe(1);

@@ -3,7 +3,7 @@ import { feedbackFromSesEvent } from '../../shared/adapters/ses/ses-event.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { isHeldOut } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
-import { flagDormant } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
 import { handleUnsubscribeRequest } from '../../shared/jobs/unsubscribe.ts';
@@ -50,7 +50,7 @@ async function dormantCustomers(ids: string[], timeZone = (_id: string) => 'Euro
     { customers: env.stores.customers, orders: env.stores.orders, policy: config.policy, currency: 'USD', now: at },
     events,
   );
-  await flagDormant({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
+  await flagDormantFullPass({ customers: env.stores.customers }, { asOf: AS_OF, policy: config.policy, segments: 1 });
   return env;
 }
 

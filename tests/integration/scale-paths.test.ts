@@ -12,7 +12,7 @@ import { SendingPolicySchema } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { cohortsFullPass } from '../../shared/jobs/churn-cohorts.ts';
 import { flagFullPass } from '../../shared/jobs/flag-classifier.ts';
-import { flagDormant, flagDormantIncremental } from '../../shared/jobs/flag-dormant.ts';
+import { flagDormant, flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import {
   type FullPassWorker,
   MAX_LISTED_PER_SEGMENT,
@@ -69,7 +69,7 @@ describe('full passes in segments that checkpoint and resume', () => {
   }, async () => {
     const env = await seeded(400, 21);
     const stores = smallPages(env);
-    await flagDormant({ customers: stores.customers }, { asOf: day(0), policy: config.policy, segments: 3 });
+    await flagDormantFullPass({ customers: stores.customers }, { asOf: day(0), policy: config.policy, segments: 3 });
     const everyone: Customer[] = await collect(stores.customers.scan({ segment: 0, totalSegments: 1 }));
     const expected = computeCohorts(everyone, day(0), 'USD', 'now');
 
@@ -90,7 +90,7 @@ describe('full passes in segments that checkpoint and resume', () => {
     timeout: 120_000,
   }, async () => {
     const [a, b] = [await seeded(300, 5), await seeded(300, 5)];
-    await flagDormant({ customers: a.stores.customers }, { asOf: day(0), policy: config.policy, segments: 3 });
+    await flagDormantFullPass({ customers: a.stores.customers }, { asOf: day(0), policy: config.policy, segments: 3 });
 
     // b: the checkpoint store fails every 4th save, as a Lambda dying mid-segment would leave it.
     const stores = smallPages(b);
@@ -192,7 +192,7 @@ describe('win-back reads only customers with a step due', () => {
     let emptyRuns = 0;
     for (let n = 0; n <= 45; n++) {
       for (const env of [due, full]) {
-        await flagDormantIncremental(
+        await flagDormant(
           { customers: env.stores.customers, watermarks: env.stores.snapshots },
           { asOf: day(n), policy: config.policy, segments: 2 },
         );
@@ -227,7 +227,10 @@ describe('win-back reads only customers with a step due', () => {
 describe('win-back planner on a deployment that predates the due index', () => {
   it('reads every recent episode once, leaves what it cannot plan due, then reads only due customers', async () => {
     const env = await seeded(200, 13);
-    await flagDormant({ customers: env.stores.customers }, { asOf: day(0), policy: config.policy, segments: 2 });
+    await flagDormantFullPass(
+      { customers: env.stores.customers },
+      { asOf: day(0), policy: config.policy, segments: 2 },
+    );
     // As stored by the previous version: dormant, but without winbackDueAt.
     const dormant = (await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }))).filter(
       (c) => c.dormantSince,
@@ -269,7 +272,10 @@ describe('win-back planner on a deployment that predates the due index', () => {
 describe('win-back planner leases on a durable queue', () => {
   it('leases planned customers, but never over a due instant a fast sender already moved on', async () => {
     const env = await seeded(150, 17);
-    await flagDormant({ customers: env.stores.customers }, { asOf: day(0), policy: config.policy, segments: 2 });
+    await flagDormantFullPass(
+      { customers: env.stores.customers },
+      { asOf: day(0), policy: config.policy, segments: 2 },
+    );
     const sending = SendingPolicySchema.parse({ quietHours: null, holdoutPercent: 0 });
     const fastSender = new Set<string>();
     const queue = {

@@ -1,4 +1,9 @@
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { runConcurrently } from '../../concurrency.ts';
 
 const MAX_BATCH_WRITE = 25;
@@ -29,13 +34,14 @@ export async function batchWrite(
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) chunks.push(requests.slice(i, i + MAX_BATCH_WRITE));
   await runConcurrently(chunks, concurrency, async (chunk) => {
-    let pending: WriteRequest[] = chunk;
+    // As the SDK returns the unprocessed ones: each request with its Put or Delete part.
+    let pending: NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] = chunk;
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS)
         throw new Error(`${pending.length} items still unprocessed in ${table} after ${round} rounds`);
       if (round > 0) await sleep(backoff(round));
       const result = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+      pending = result.UnprocessedItems?.[table] ?? [];
     }
   });
 }

@@ -6,6 +6,7 @@ import {
   PutCommand,
   paginateQuery,
   paginateScan,
+  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describeIssues } from '../../domain/common.ts';
@@ -18,9 +19,16 @@ import { NEXT_CHECK_INDEX, WINBACK_DUE_INDEX, WINBACK_INDEX } from './tables.ts'
 
 export interface CustomerRepositoryOptions {
   indexShards: number;
-  /** Items per scan/query page. */
+  /** Items per scan page and index keys per query page. */
   pageSize?: number;
 }
+
+/**
+ * Keys per index query page when no page size is set. The customer indexes project keys only (~70 B an entry), so a
+ * 1 MB query page would list ~15,000 customers; 1,000 keeps a page near the ~1,000 items of ~1 KB that a page of the
+ * former ALL projection held (10 BatchGetItem requests of 100).
+ */
+export const INDEX_PAGE_KEYS = 1_000;
 
 /** Runs a conditional write: true if it was applied, false if its condition did not hold. */
 async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
@@ -91,6 +99,51 @@ export function dynamoCustomers(
     }
     return inconsistent.length ? { items: customers, invalid, inconsistent } : { items: customers, invalid };
   };
+
+  /**
+   * One index query, page by page: the customer indexes project keys only (tables.ts), so each page of keys is read
+   * from the table with strongly consistent BatchGetItem (UnprocessedKeys retried with backoff in batchGet). A
+   * consistent read is never older than the index entry that pointed to it, so re-checking the item against the
+   * query's condition (`matches`, also applied to the index entry before fetching) is exact: an item the index still
+   * lists although it no longer matches (GSIs are updated asynchronously) is skipped, and so is one deleted since.
+   * The page keeps the index order; a page whose items were all skipped is still yielded (empty).
+   */
+  async function* indexed(
+    query: Omit<QueryCommandInput, 'TableName'>,
+    matches: (item: Record<string, unknown>) => boolean,
+    /** a last say on a fetched item that matches (dueForCheck: not twice in one call) */
+    accept: (item: Record<string, unknown>) => boolean = () => true,
+  ): AsyncGenerator<Page<Customer>> {
+    const pages = paginateQuery(
+      { client, pageSize: options.pageSize ?? INDEX_PAGE_KEYS },
+      { TableName: table, ...query },
+    );
+    for await (const result of pages) {
+      const ids: string[] = [];
+      for (const entry of result.Items ?? []) {
+        if (typeof entry.customerId === 'string' && matches(entry)) ids.push(entry.customerId);
+      }
+      const fetched = new Map<string, Record<string, unknown>>();
+      if (ids.length) {
+        const items = await batchGet(
+          client,
+          table,
+          ids.map((customerId) => ({ customerId })),
+          { consistent: true },
+        );
+        for (const item of items) fetched.set(String(item.customerId), item);
+      }
+      const invalid: InvalidItem[] = [];
+      const customers: Customer[] = [];
+      for (const id of new Set(ids)) {
+        const item = fetched.get(id);
+        if (!item || !matches(item) || !accept(item)) continue;
+        const customer = parse(item, invalid);
+        if (customer) customers.push(customer);
+      }
+      yield { items: customers, invalid };
+    }
+  }
 
   return {
     async get(customerId) {
@@ -208,6 +261,9 @@ export function dynamoCustomers(
       }
     },
     async *dueForCheck(after, upTo) {
+      // Customers the index still listed under an earlier day of the window although their check had moved to a
+      // later one (the index lags the table): yielded there, skipped when their new partition lists them.
+      const yieldedAhead = new Set<string>();
       // One partition per day and shard; the sort key bounds the instants exactly.
       for (
         let day = after.slice(0, 10);
@@ -215,10 +271,8 @@ export function dynamoCustomers(
         day = addDays(`${day}T00:00:00.000Z`, 1).slice(0, 10)
       ) {
         for (let n = 0; n < options.indexShards; n++) {
-          const pages = paginateQuery(
-            { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+          yield* indexed(
             {
-              TableName: table,
               IndexName: NEXT_CHECK_INDEX,
               KeyConditionExpression: 'checkShard = :s AND nextCheckAt BETWEEN :after AND :upTo',
               ExpressionAttributeValues: {
@@ -227,12 +281,16 @@ export function dynamoCustomers(
                 ':upTo': upTo,
               },
             },
-          );
-          for await (const result of pages) {
-            const page = pageOf(result.Items);
             // BETWEEN is inclusive; the window is (after, upTo].
-            yield { items: page.items.filter((c) => (c.nextCheckAt ?? '') > after), invalid: page.invalid };
-          }
+            (item) => typeof item.nextCheckAt === 'string' && item.nextCheckAt > after && item.nextCheckAt <= upTo,
+            (item) => {
+              const id = String(item.customerId);
+              const itsDay = String(item.nextCheckAt).slice(0, 10);
+              if (itsDay === day) return !yieldedAhead.delete(id);
+              if (itsDay > day) yieldedAhead.add(id);
+              return true;
+            },
+          );
         }
       }
     },
@@ -265,30 +323,26 @@ export function dynamoCustomers(
     },
     async *dueForWinback(upTo) {
       for (let shard = 0; shard < options.indexShards; shard++) {
-        const pages = paginateQuery(
-          { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+        yield* indexed(
           {
-            TableName: table,
             IndexName: WINBACK_DUE_INDEX,
             KeyConditionExpression: 'winbackDueShard = :s AND winbackDueAt <= :upTo',
             ExpressionAttributeValues: { ':s': `wd#${String(shard).padStart(2, '0')}`, ':upTo': upTo },
           },
+          (item) => typeof item.winbackDueAt === 'string' && item.winbackDueAt <= upTo,
         );
-        for await (const result of pages) yield pageOf(result.Items);
       }
     },
     async *dormantBetween(from, to) {
       for (let shard = 0; shard < options.indexShards; shard++) {
-        const pages = paginateQuery(
-          { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+        yield* indexed(
           {
-            TableName: table,
             IndexName: WINBACK_INDEX,
             KeyConditionExpression: 'winbackShard = :s AND dormantSince BETWEEN :from AND :to',
             ExpressionAttributeValues: { ':s': `ws#${String(shard).padStart(2, '0')}`, ':from': from, ':to': to },
           },
+          (item) => typeof item.dormantSince === 'string' && item.dormantSince >= from && item.dormantSince <= to,
         );
-        for await (const result of pages) yield pageOf(result.Items);
       }
     },
   };

@@ -6,7 +6,7 @@ import {
   paginateQuery,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
-import { describeIssues } from '../../domain/common.ts';
+import { describeIssues, type InvalidItem } from '../../domain/common.ts';
 import { type Order, OrderSchema } from '../../domain/events.ts';
 import type { OrderRepository } from '../../ports.ts';
 import { batchGet, batchWrite } from './batch.ts';
@@ -69,7 +69,7 @@ export function dynamoOrders(client: DynamoDBDocumentClient, table: string): Ord
     async *scanAll() {
       for await (const result of paginateScan({ client }, { TableName: table })) {
         const items: Order[] = [];
-        const invalid: { key: string; error: string }[] = [];
+        const invalid: InvalidItem[] = [];
         for (const raw of result.Items ?? []) {
           const parsed = OrderSchema.safeParse(raw);
           if (parsed.success) items.push(parsed.data);

@@ -25,12 +25,10 @@ export function dynamoSegmentRuns(client: DynamoDBDocumentClient, table: string)
     if (!item.success) {
       throw new Error(`stored checkpoint ${String(raw.snapshotId)} ${String(raw.part)}: ${describeIssues(item.error)}`);
     }
-    const { state, cursor, ...rest } = item.data;
-    return {
-      ...rest,
-      ...(cursor ? { cursor } : {}),
-      state: JSON.parse(gunzipSync(state).toString('utf8')) as unknown,
-    };
+    const { state: gzipped, cursor, ...rest } = item.data;
+    // The job that reads the state validates it.
+    const state: unknown = JSON.parse(gunzipSync(gzipped).toString('utf8'));
+    return { ...rest, ...(cursor ? { cursor } : {}), state };
   };
   return {
     async loadSegment(runId, segment) {

@@ -27,8 +27,23 @@ export const PENDING_CLAIMS_INDEX = 'pending-claims';
 export const PENDING_SHARDS = 4;
 
 /**
+ * The customer indexes hold keys only (customerId + the index keys, ~70 B an entry); the repository reads the items
+ * from the table after the index query (BatchGetItem, strongly consistent). With ALL, every customer write rewrote
+ * its ~1 KB item in each index it is in (2 WRU per copy over 1 KB); with KEYS_ONLY an index is written only when its
+ * key attributes change (entering, moving in or leaving it), and it stores ~70 B instead of a full copy. INCLUDE
+ * would buy nothing: the queries filter on their key attributes only, and every caller needs the whole, current item
+ * anyway (the jobs write it back on the version they read).
+ *
+ * The pending-claims index of the ledger stays ALL: a ledger entry (~240 B) is in it only between its claim and its
+ * SES outcome, and is written into and out of it by the key change itself, so KEYS_ONLY would save no write unit
+ * and cost reconcile a read per entry.
+ */
+export const CUSTOMER_INDEX_PROJECTION = { ProjectionType: 'KEYS_ONLY' } as const;
+
+/**
  * Key schemas, shared by the local servers and (as documentation) by the CDK stack, which declares the same keys.
- *  customers: customerId; GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince;
+ *  customers: customerId; GSIs projecting keys only (CUSTOMER_INDEX_PROJECTION):
+ *             GSI winbackShard (`ws#NN`, only set while dormantSince is) + dormantSince;
  *             GSI checkShard (`YYYY-MM-DD#NN` of nextCheckAt, sparse) + nextCheckAt
  *             GSI winbackDueShard (`wd#NN`, only set while winbackDueAt is) + winbackDueAt
  *  orders:    customerId + orderId
@@ -58,7 +73,7 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
             { AttributeName: 'winbackShard', KeyType: 'HASH' },
             { AttributeName: 'dormantSince', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: CUSTOMER_INDEX_PROJECTION,
         },
         {
           IndexName: NEXT_CHECK_INDEX,
@@ -66,7 +81,7 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
             { AttributeName: 'checkShard', KeyType: 'HASH' },
             { AttributeName: 'nextCheckAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: CUSTOMER_INDEX_PROJECTION,
         },
         {
           IndexName: WINBACK_DUE_INDEX,
@@ -74,7 +89,7 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
             { AttributeName: 'winbackDueShard', KeyType: 'HASH' },
             { AttributeName: 'winbackDueAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: CUSTOMER_INDEX_PROJECTION,
         },
       ],
     },

@@ -9,7 +9,13 @@ export function memorySegmentRuns(): SegmentRunStore {
     return segments;
   };
   // Stored as JSON text, as DynamoDB would, so a job never shares mutable state with its checkpoint.
-  const copy = (c: SegmentCheckpoint): SegmentCheckpoint => JSON.parse(JSON.stringify(c)) as SegmentCheckpoint;
+  const copy = (c: SegmentCheckpoint): SegmentCheckpoint => {
+    const { cursor, ...rest } = c;
+    // JSON.stringify(undefined) is undefined at run time (its type says string): no state stays no state.
+    const json: string | undefined = JSON.stringify(c.state);
+    const state: unknown = json === undefined ? undefined : JSON.parse(json);
+    return { ...rest, ...(cursor !== undefined ? { cursor } : {}), state };
+  };
   return {
     async loadSegment(runId, segment) {
       const c = run(runId).get(segment);

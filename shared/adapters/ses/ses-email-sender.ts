@@ -1,4 +1,5 @@
 import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { EmailSendError, type SendFailure, safeErrorName } from '../../email/send-error.ts';
 import type { EmailSender } from '../../ports.ts';
 
 export interface SesConnection {
@@ -27,29 +28,60 @@ export function sesClient(connection: SesConnection = {}): SESv2Client {
   });
 }
 
-/** Sends through SES API v2 SendEmail with text and HTML parts, custom headers and message tags. */
+/**
+ * Sends through SES API v2 SendEmail with text and HTML parts, custom headers and message tags. A refusal or a
+ * failed request rejects with an EmailSendError classified by `classifySesError`.
+ */
 export function sesEmailSender(client: SESv2Client, configurationSetName?: string): EmailSender {
   return {
     async send(email) {
-      const result = await client.send(
-        new SendEmailCommand({
-          FromEmailAddress: email.from,
-          Destination: { ToAddresses: [email.to] },
-          ConfigurationSetName: configurationSetName,
-          EmailTags: Object.entries(email.tags ?? {}).map(([Name, Value]) => ({ Name, Value: sanitizeTag(Value) })),
-          Content: {
-            Simple: {
-              Subject: { Data: email.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
-              Headers: email.headers?.map((h) => ({ Name: h.name, Value: h.value })),
+      try {
+        const result = await client.send(
+          new SendEmailCommand({
+            FromEmailAddress: email.from,
+            Destination: { ToAddresses: [email.to] },
+            ConfigurationSetName: configurationSetName,
+            EmailTags: Object.entries(email.tags ?? {}).map(([Name, Value]) => ({ Name, Value: sanitizeTag(Value) })),
+            Content: {
+              Simple: {
+                Subject: { Data: email.subject, Charset: 'UTF-8' },
+                Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+                Headers: email.headers?.map((h) => ({ Name: h.name, Value: h.value })),
+              },
             },
-          },
-        }),
-      );
-      if (!result.MessageId) throw new Error('SES accepted the email but returned no MessageId');
-      return { messageId: result.MessageId };
+          }),
+        );
+        if (!result.MessageId) throw new Error('SES accepted the email but returned no MessageId');
+        return { messageId: result.MessageId };
+      } catch (error) {
+        throw classifySesError(error);
+      }
     },
   };
+}
+
+/**
+ * An SES error response means SES did not accept the email: throttling and server errors may be retried later;
+ * other refusals are final. No response at all (timeout, reset) means the outcome is unknown. The detail keeps
+ * only the error's name and HTTP status: SES messages can quote the recipient address.
+ */
+export function classifySesError(error: unknown): EmailSendError {
+  const status = httpStatusOf(error);
+  const name = safeErrorName(error);
+  if (status === undefined) return new EmailSendError('unknown', name);
+  const failure: SendFailure =
+    status === 429 || status >= 500 || name === 'TooManyRequestsException' || name === 'LimitExceededException'
+      ? 'transient'
+      : 'permanent';
+  return new EmailSendError(failure, `${name} (HTTP ${status})`);
+}
+
+/** The HTTP status of an SDK error's response (`$metadata.httpStatusCode`); undefined when none came back. */
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
+  const metadata = error.$metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }
 
 /** SES message tag values allow only ASCII letters, digits, _ and -. */
