@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the one monthly bill of the deployed design (every priced line at each size), kept
+// in one place so its rows are read, and checked, together; its inputs live in cost-bill.ts and cost-assumptions.ts.
 import { type BillInputs, type FeedbackPath, type RestOfBill, restOfBill } from './cost-bill.ts';
 import {
   DAYS_PER_MONTH,
