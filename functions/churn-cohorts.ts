@@ -20,33 +20,29 @@ export const handler = fullPassHandler('churn-cohorts', {
   configuredSegments: config.scanSegments,
   segmentBudgetSeconds: env.SEGMENT_TIME_BUDGET_SECONDS,
   async finish(merged) {
-    const { asOf, runId } = merged.run;
-    const result = await finishCohorts(
-      {
-        snapshots: stores.snapshots,
-        reports: s3ReportSink(s3, env.REPORTS_BUCKET, `cohorts/${asOf.slice(0, 10)}`),
-        campaign: { ...stores, winback: config.winback, sending: config.sending },
-      },
-      merged,
-      { generatedAt: new Date().toISOString(), currency: config.currency },
-    );
-    const overall = result.campaign?.overall;
-    const summary = {
-      job: merged.run.job,
-      runId,
-      asOf,
-      scanned: result.scanned,
-      cohorts: result.report.cohorts.length,
-      customersWithPurchase: result.report.customersWithPurchase,
-      invalid: result.invalid.length + result.omitted,
-      files: result.files,
-      campaign: { treated: overall?.treated, holdout: overall?.holdout, uplift: overall?.uplift },
-    };
+    const { asOf, runId, job } = merged.run;
+    const reports = s3ReportSink(s3, env.REPORTS_BUCKET, `cohorts/${asOf.slice(0, 10)}`);
+    const campaign = { ...stores, winback: config.winback, sending: config.sending };
+    const {
+      report,
+      files,
+      scanned,
+      invalid,
+      omitted,
+      campaign: results,
+    } = await finishCohorts({ snapshots: stores.snapshots, reports, campaign }, merged, {
+      generatedAt: new Date().toISOString(),
+      currency: config.currency,
+    });
+    const { treated, holdout, uplift } = results?.overall ?? {};
+    const cohorts = report.cohorts.length;
+    const counts = { scanned, cohorts, customersWithPurchase: report.customersWithPurchase };
+    const summary = { job, runId, asOf, ...counts, invalid: invalid.length + omitted };
     return {
-      result: summary,
+      result: { ...summary, files, campaign: { treated, holdout, uplift } },
       message: 'churn-cohorts finished',
-      log: summary,
-      metrics: { CohortsComputed: result.report.cohorts.length, InvalidItems: summary.invalid },
+      log: { ...summary, files, campaign: { treated, holdout, uplift } },
+      metrics: { CohortsComputed: cohorts, InvalidItems: summary.invalid },
     };
   },
 });

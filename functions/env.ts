@@ -122,15 +122,3 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
   if (!parsed.success) throw new Error(`invalid environment: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
-
-/** What EventBridge Scheduler sends (the stack sets `scheduledTime` from `<aws.scheduler.scheduled-time>`). */
-export const ScheduledJobEventSchema = z
-  .object({
-    scheduledTime: z.iso.datetime({ offset: true }).optional(),
-    /** override: run as of the end of this date (YYYY-MM-DD) or this instant, e.g. for a manual re-run */
-    asOf: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
-    dryRun: z.boolean().optional(),
-    /** a full pass instead of the incremental one (flag: every customer; win-back: every recent episode) */
-    full: z.boolean().optional(),
-  })
-  .passthrough();

@@ -2,8 +2,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { sfnFullPassLauncher } from '../shared/adapters/sfn/full-pass-launcher.ts';
 import { flagDormant } from '../shared/jobs/flag-dormant.ts';
 import { storesFromEnv } from './adapters.ts';
-import { asOfFromEvent } from './as-of.ts';
 import { JOB_ENV, parseEnv } from './env.ts';
+import { asOfFromEvent } from './events.ts';
 import { jobHandler } from './job-handler.ts';
 
 const env = parseEnv(JOB_ENV['flag-dormant']);

@@ -4,8 +4,8 @@ import { sesClient } from '../shared/adapters/ses/ses-email-sender.ts';
 import { sqsWinbackTaskQueue } from '../shared/adapters/sqs/winback-task-queue.ts';
 import { planWinbackRun } from '../shared/jobs/winback-run.ts';
 import { storesFromEnv } from './adapters.ts';
-import { asOfFromEvent } from './as-of.ts';
 import { JOB_ENV, parseEnv } from './env.ts';
+import { asOfFromEvent } from './events.ts';
 import { jobHandler } from './job-handler.ts';
 import { sendRate } from './send-rate.ts';
 
@@ -39,9 +39,6 @@ export const handler = jobHandler('winback-email', async (event: unknown, contex
   return {
     result: counts,
     log: { ...counts, invalid: invalid.length, ...run.capacity, ...run.claims },
-    metrics: {
-      StepsPlanned: Object.values(counts.steps).reduce((n, step) => n + step.planned, 0),
-      InvalidItems: invalid.length,
-    },
+    metrics: { StepsPlanned: run.planned, InvalidItems: invalid.length },
   };
 });

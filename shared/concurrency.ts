@@ -71,3 +71,15 @@ export function workPool(concurrency: number, maxQueued: number) {
     },
   };
 }
+
+/** A value built on first use and shared after it (e.g. per Lambda container); a failed build is tried again next time. */
+export function lazy<T>(build: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= build().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
+}

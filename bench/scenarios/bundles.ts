@@ -7,7 +7,18 @@ import { build } from 'esbuild';
 export const MAX_BUNDLE_BYTES = 250 * 1024;
 
 /** Modules in functions/ shared by the handlers; they export no `handler` and are not deployed on their own. */
-export const NOT_HANDLERS = ['adapters.ts', 'as-of.ts', 'env.ts', 'powertools.ts', 'secrets.ts'];
+export const NOT_HANDLERS = [
+  'adapters.ts',
+  'env.ts',
+  'events.ts',
+  'full-pass-handler.ts',
+  'job-handler.ts',
+  'metrics.ts',
+  'powertools.ts',
+  'secrets.ts',
+  'send-rate.ts',
+  'sqs-batch.ts',
+];
 
 export interface BundleSize {
   function: string;

@@ -105,6 +105,21 @@ export function planFullPass(input: {
   return { ...run, segments: Array.from({ length: run.totalSegments }, (_, i) => i) };
 }
 
+/** The plan step of a job's full pass: sized from the customers table (DescribeTable's item count). */
+export async function planFullPassRun(
+  deps: Pick<FullPassDeps, 'customers'>,
+  worker: Pick<FullPassWorker<unknown>, 'job'>,
+  input: { asOf: string; configuredSegments: number; runId?: string | undefined },
+): Promise<FullPassRun & { segments: number[] }> {
+  const totalSegments = segmentsFor(await deps.customers.approximateCount(), input.configuredSegments);
+  return planFullPass({
+    job: worker.job,
+    asOf: input.asOf,
+    totalSegments,
+    ...(input.runId ? { runId: input.runId } : {}),
+  });
+}
+
 /**
  * Invalid items and failed customers listed per segment at most: a checkpoint must stay far below DynamoDB's 400 KB
  * item limit even over a table full of corrupt items; the rest are counted (`omitted`), never lost silently.

@@ -13,6 +13,8 @@ export interface WinbackRunInput extends Omit<WinbackPlanInput, 'maxTasks' | 'le
 
 export interface WinbackRun {
   summary: WinbackPlanSummary;
+  /** steps planned (queued, or due on a dry run), all step kinds */
+  planned: number;
   capacity: { maxSendRate: number; maxTasks: number };
   claims: { claimsReleased: number; claimsAwaitingSesEvent: number };
 }
@@ -39,6 +41,7 @@ export async function planWinbackRun(
   const summary = await planWinback(deps, { ...plan, maxTasks, leaseMinutes: planIntervalMinutes * 3 });
   return {
     summary,
+    planned: Object.values(summary.steps).reduce((n, step) => n + step.planned, 0),
     capacity: { maxSendRate, maxTasks },
     claims: { claimsReleased: reconciled?.released ?? 0, claimsAwaitingSesEvent: reconciled?.waiting ?? 0 },
   };
