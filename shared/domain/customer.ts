@@ -225,30 +225,52 @@ export function reclassify(customer: Customer, now: string, policy: LifecyclePol
   if (to === 'lost' && !dormantSince) dormantSince = at;
   if (to !== 'dormant' && to !== 'lost') dormantSince = undefined;
   const changed = { ...customer, stage: to, stageSince: at, dormantSince };
-  return withWinbackReview(customer, {
-    ...changed,
-    nextCheckAt: nextCheckAt(changed, to, policy),
-    transitions: [...customer.transitions, transition].slice(-MAX_TRANSITIONS_KEPT),
-  });
+  return withWinbackReview(
+    customer,
+    {
+      ...changed,
+      nextCheckAt: nextCheckAt(changed, to, policy),
+      transitions: [...customer.transitions, transition].slice(-MAX_TRANSITIONS_KEPT),
+    },
+    policy,
+  );
 }
 
 /**
- * Keeps `winbackDueAt` right when a change could make a win-back step due: a new dormancy episode, or consent or an
- * address arriving during one, makes the customer due now (the episode start is always in the past); leaving the
- * episode clears it. The win-back job moves it on from there.
+ * Keeps `winbackDueAt` (when the campaign planner should look at the customer) right when a change could make a
+ * campaign step due: entering a stage in `policy.campaignStages` (a new episode; for `dormant`, a new dormancy
+ * episode, which spans lost), or consent or an address arriving during an episode, makes the customer due at the
+ * episode's start (always in the past: due now); leaving every episode clears it (a purchase: exit). The planner
+ * moves it on from there (to when a campaign qualifies or its next step falls due).
  */
-export function withWinbackReview(before: Customer, after: Customer): Customer {
-  if (!after.dormantSince) {
+export function withWinbackReview(
+  before: Customer,
+  after: Customer,
+  policy: Pick<LifecyclePolicy, 'campaignStages'>,
+): Customer {
+  const start = campaignEpisodeStart(after, policy.campaignStages);
+  if (!start) {
     if (!after.winbackDueAt) return after;
     const { winbackDueAt: _cleared, ...rest } = after;
     return rest;
   }
   const opened =
-    after.dormantSince !== before.dormantSince ||
+    start !== campaignEpisodeStart(before, policy.campaignStages) ||
     (hasMarketingConsent(after) && !hasMarketingConsent(before)) ||
     (!!after.email && !before.email);
-  if (!opened || (after.winbackDueAt && after.winbackDueAt <= after.dormantSince)) return after;
-  return { ...after, winbackDueAt: after.dormantSince };
+  if (!opened || (after.winbackDueAt && after.winbackDueAt <= start)) return after;
+  return { ...after, winbackDueAt: start };
+}
+
+/** The latest start among the customer's current campaign episodes (dormant: the dormancy episode), if any. */
+function campaignEpisodeStart(customer: Customer, stages: readonly Stage[]): string | undefined {
+  let latest: string | undefined;
+  for (const stage of stages) {
+    const start =
+      stage === 'dormant' ? customer.dormantSince : customer.stage === stage ? customer.stageSince : undefined;
+    if (start && (!latest || start > latest)) latest = start;
+  }
+  return latest;
 }
 
 /**

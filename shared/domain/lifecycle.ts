@@ -3,6 +3,8 @@ import { addDays, daysBetween } from './time.ts';
 
 export const STAGES = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'dormant', 'lost'] as const;
 export const StageSchema = z.enum(STAGES);
+/** Stages whose entry can trigger a campaign. `prospect` (no purchase) and `active` (buying) are not. */
+export const TRIGGER_STAGES = ['new', 'at_risk', 'dormant', 'lost', 'reactivated'] as const;
 export type Stage = z.infer<typeof StageSchema>;
 
 /** A count of zero for every stage, in STAGES order. */
@@ -29,6 +31,11 @@ export const LifecyclePolicySchema = z
     lostAfterDays: z.number().int().positive().default(180),
     /** A reactivated customer counts as reactivated this long after the purchase that brought them back. */
     reactivatedForDays: z.number().int().positive().default(30),
+    /**
+     * Stages whose entry opens a campaign episode (the customer is made due for the campaign planner). Derived from
+     * `engine.campaigns` by the engine config; not set by hand. In the fingerprint: a change re-runs a full pass.
+     */
+    campaignStages: z.array(z.enum(TRIGGER_STAGES)).default(['dormant']),
   })
   .refine((p) => p.atRiskAfterDays < p.dormantAfterDays && p.dormantAfterDays < p.lostAfterDays, {
     message: 'thresholds must satisfy atRiskAfterDays < dormantAfterDays < lostAfterDays',

@@ -41,7 +41,12 @@ export function isWithinSendWindow(at: string, timeZone: string, policy: Sending
  * for a campaign, on every run and every machine.
  */
 export function isHeldOut(customerId: string, campaignId: string, policy: SendingPolicy): boolean {
-  return shardOf(`${campaignId}:${customerId}`, 10_000) < Math.round(policy.holdoutPercent * 100);
+  return isHeldOutAt(customerId, campaignId, policy.holdoutPercent);
+}
+
+/** The same draw for a campaign's own hold-out percent. */
+export function isHeldOutAt(customerId: string, campaignId: string, holdoutPercent: number): boolean {
+  return shardOf(`${campaignId}:${customerId}`, 10_000) < Math.round(holdoutPercent * 100);
 }
 
 /**

@@ -67,9 +67,10 @@ export type WinbackConfig = z.infer<typeof WinbackConfigSchema>;
 /**
  * claimed: owned by a run, SES not (yet) known to have accepted; sent; failed: SES refused for good;
  * released: SES refused for a transient reason, or the frequency cap held it back: a later run may claim again;
- * held_out: in the campaign's hold-out group, never emailed (the control for uplift).
+ * held_out: in the campaign's hold-out group, never emailed (the control for uplift);
+ * enrolled: the enrollment record of a campaign episode (step `@enrollment`, campaign.ts), with its arm.
  */
-export const LedgerStatusSchema = z.enum(['claimed', 'sent', 'failed', 'released', 'held_out']);
+export const LedgerStatusSchema = z.enum(['claimed', 'sent', 'failed', 'released', 'held_out', 'enrolled']);
 
 /**
  * One send-ledger entry per customer + campaign episode + step. It is claimed with a conditional write before
@@ -98,6 +99,10 @@ export const LedgerEntrySchema = z.object({
   bounceType: z.string().max(40).optional(),
   complainedAt: InstantSchema.optional(),
   rejectedAt: InstantSchema.optional(),
+  /** enrollment records: the arm drawn at enrollment (`claimedAt` is the enrollment instant) */
+  arm: z.enum(['treated', 'holdout']).optional(),
+  /** enrollment records: campaigns the customer qualified for at the same time, which this one outranked */
+  outranked: z.array(z.string().max(40)).max(50).optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
@@ -119,7 +124,8 @@ export type Ineligibility =
   | 'suppressed'
   | 'episode-too-old'
   | 'sequence-complete'
-  | 'not-due-yet';
+  | 'not-due-yet'
+  | 'not-in-audience';
 
 /** A customer who may receive win-back email: in a dormancy episode, consenting, not suppressed, with an address. */
 export type WinbackRecipient = Customer & { email: string; dormantSince: string };
@@ -189,27 +195,42 @@ function pendingWinbackStep(
   const eligibility = winbackEligibility(customer);
   if ('skip' in eligibility) return eligibility;
   const { dormantSince } = eligibility.recipient;
-  // The first step not sent yet, and the one before it with the as-of of its run (every earlier step was sent).
+  const pending = pendingInSequence(config.steps, dormantSince, sent);
+  if (!pending) return { skip: 'sequence-complete' };
+  if (pending.index === 0) {
+    if (daysBetween(dormantSince, pending.dueAt > now ? pending.dueAt : now) > config.maxEpisodeAgeDays) {
+      return { skip: 'episode-too-old' };
+    }
+  }
+  return pending;
+}
+
+/**
+ * The first step of a sequence not taken yet and when it falls due: its offset after `startedAt`, and no earlier
+ * than the gap to the step before it after that step was taken (`taken`: step id → the as-of of the run that took
+ * it), so a backlog never produces a burst of emails.
+ */
+export function pendingInSequence(
+  steps: readonly WinbackStep[],
+  startedAt: string,
+  taken: ReadonlyMap<string, string>,
+): { step: WinbackStep; index: number; dueAt: string } | undefined {
   let previous: { step: WinbackStep; at: string } | undefined;
-  for (const [index, step] of config.steps.entries()) {
-    const at = sent.get(step.id);
+  for (const [index, step] of steps.entries()) {
+    const at = taken.get(step.id);
     if (at !== undefined) {
       previous = { step, at };
       continue;
     }
-    let dueAt = addDays(dormantSince, step.offsetDays);
-    if (!previous) {
-      if (daysBetween(dormantSince, dueAt > now ? dueAt : now) > config.maxEpisodeAgeDays) {
-        return { skip: 'episode-too-old' };
-      }
-    } else {
+    let dueAt = addDays(startedAt, step.offsetDays);
+    if (previous) {
       // Day granularity: a daily run at 10:00 must not slip a day because the previous send took seconds.
       const spaced = addDays(`${previous.at.slice(0, 10)}T00:00:00.000Z`, step.offsetDays - previous.step.offsetDays);
       if (spaced > dueAt) dueAt = spaced;
     }
     return { step, index, dueAt };
   }
-  return { skip: 'sequence-complete' };
+  return undefined;
 }
 
 /**

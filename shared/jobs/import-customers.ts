@@ -150,7 +150,7 @@ export async function importCustomers(deps: ImportDeps, input: ImportInput): Pro
     if (checked.dropped) summary.consentDroppedErased += 1;
     customer = checked.customer;
     for (const order of orders) customer = addOrder(customer, order);
-    customer = withWinbackReview(base, reclassify(rememberEvent(customer, batchId), asOf, policy));
+    customer = withWinbackReview(base, reclassify(rememberEvent(customer, batchId), asOf, policy), policy);
     return CustomerSchema.safeParse(customer);
   };
 

@@ -169,6 +169,7 @@ async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promi
     next = withWinbackReview(
       base,
       reclassify(rememberEvent(next, marker), laterOf(deps.now, event.occurredAt), deps.policy),
+      deps.policy,
     );
     if (await deps.customers.saveIfVersion(CustomerSchema.parse(next), stored ? stored.version : null))
       return stored ? 'applied' : 'created';

@@ -110,7 +110,13 @@ describe('stageOf', () => {
 
 describe('LifecyclePolicySchema', () => {
   it('accepts the defaults', () => {
-    expect(P).toEqual({ atRiskAfterDays: 60, dormantAfterDays: 90, lostAfterDays: 180, reactivatedForDays: 30 });
+    expect(P).toEqual({
+      atRiskAfterDays: 60,
+      dormantAfterDays: 90,
+      lostAfterDays: 180,
+      reactivatedForDays: 30,
+      campaignStages: ['dormant'],
+    });
   });
   it.each([
     [{ atRiskAfterDays: 90, dormantAfterDays: 90 }],
@@ -150,6 +156,7 @@ const policyArb: fc.Arbitrary<LifecyclePolicy> = fc
     dormantAfterDays: a + b,
     lostAfterDays: a + b + c,
     reactivatedForDays: r,
+    campaignStages: ['dormant' as const],
   }));
 
 /** Arbitrary stored state: aggregates plus a previous stage (possibly inconsistent, as after imports). */

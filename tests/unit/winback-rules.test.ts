@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Customer, CustomerSchema, withWinbackReview } from '../../shared/domain/customer.ts';
+import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
 import { nextSendWindowStart, SendingPolicySchema } from '../../shared/domain/sending-policy.ts';
 import { addDays, daysBetween } from '../../shared/domain/time.ts';
 import {
@@ -270,19 +271,23 @@ describe('nextWinbackDueAt: when the hourly planner should look at the customer 
 describe('withWinbackReview: what makes a customer due for a win-back look', () => {
   it('a new dormancy episode, consent or an address during one; leaving the episode clears it', () => {
     const before = dormant({ consent: undefined, winbackDueAt: undefined });
-    const consented = withWinbackReview(before, {
-      ...before,
-      consent: { marketing: true, at: '2024-03-05T00:00:00Z', source: 'prefs' },
-    });
+    const consented = withWinbackReview(
+      before,
+      {
+        ...before,
+        consent: { marketing: true, at: '2024-03-05T00:00:00Z', source: 'prefs' },
+      },
+      DEFAULT_POLICY,
+    );
     expect(consented.winbackDueAt).toBe(DORMANT_SINCE);
     const withoutEmail = dormant({ email: undefined });
-    expect(withWinbackReview(withoutEmail, dormant()).winbackDueAt).toBe(DORMANT_SINCE);
+    expect(withWinbackReview(withoutEmail, dormant(), DEFAULT_POLICY).winbackDueAt).toBe(DORMANT_SINCE);
     // Nothing that opens the gate: unchanged (the planner moved it on to the next step's date).
     const later = dormant({ winbackDueAt: day(14) });
-    expect(withWinbackReview(later, { ...later, name: 'Ana' }).winbackDueAt).toBe(day(14));
+    expect(withWinbackReview(later, { ...later, name: 'Ana' }, DEFAULT_POLICY).winbackDueAt).toBe(day(14));
     const reactivated = { ...later, stage: 'reactivated' as const, dormantSince: undefined };
-    expect(withWinbackReview(later, reactivated).winbackDueAt).toBeUndefined();
-    expect('winbackDueAt' in withWinbackReview(later, reactivated)).toBe(false);
+    expect(withWinbackReview(later, reactivated, DEFAULT_POLICY).winbackDueAt).toBeUndefined();
+    expect('winbackDueAt' in withWinbackReview(later, reactivated, DEFAULT_POLICY)).toBe(false);
   });
 });
 
