@@ -4,7 +4,7 @@ import { runConcurrently } from '../shared/concurrency.ts';
 import type { SendingPolicy } from '../shared/domain/sending-policy.ts';
 import type { WinbackConfig, WinbackTask } from '../shared/domain/winback.ts';
 import { reconcileClaims } from '../shared/jobs/reconcile-claims.ts';
-import { planWinback, type WinbackSummary } from '../shared/jobs/winback-plan.ts';
+import { planWinback, type WinbackPlanSummary } from '../shared/jobs/winback-plan.ts';
 import { type SendOutcome, sendWinbackTask } from '../shared/jobs/winback-send.ts';
 import type { EmailSender, WinbackTaskQueue } from '../shared/ports.ts';
 import { addSnapshots, type CommandCounts, type DynamoCounter, sumCounts } from './counting.ts';
@@ -109,7 +109,7 @@ export async function hourlyRun(deps: SimDeps, input: SimInput, at: string, runI
   const plannerStart = performance.now();
   const plannerCpu = process.cpuUsage();
   await reconcileClaims(stores, { now: at, graceHours: 24, release: true });
-  const summary: WinbackSummary = await planWinback(
+  const summary: WinbackPlanSummary = await planWinback(
     { customers: stores.customers, ledger: stores.ledger, queue },
     {
       asOf: at,

@@ -188,6 +188,7 @@ export async function runWinback(
     {
       asOf: options.asOf,
       config: rt.config.winback,
+      campaigns: rt.config.campaigns,
       sending: rt.config.sending,
       now: options.now,
       from: options.from,

@@ -27,6 +27,7 @@ export const handler = jobHandler('winback-email', async (event: unknown, contex
       asOf,
       now: new Date().toISOString(),
       config: config.winback,
+      campaigns: config.campaigns,
       sending: config.sending,
       runId: context.awsRequestId,
       dryRun,

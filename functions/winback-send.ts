@@ -19,7 +19,8 @@ const email = sesEmailSender(ses, env.SES_CONFIGURATION_SET);
 /** Built once per container (the pacer must outlive an invocation); each of SENDER_CONCURRENCY instances takes its share. */
 const setup = lazy(async () => {
   const rate = (await sendRate(ses, env.MAX_SEND_RATE)) / env.SENDER_CONCURRENCY;
-  const options = { config: config.winback, sending: config.sending, from: env.SENDER_ADDRESS, wait: pacer(rate) };
+  const { winback, campaigns, sending } = config;
+  const options = { config: winback, campaigns, sending, from: env.SENDER_ADDRESS, wait: pacer(rate) };
   return { rate, options: { ...options, ...(await unsubscribeLinks(env)) } };
 });
 

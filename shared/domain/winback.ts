@@ -127,8 +127,11 @@ export type Ineligibility =
   | 'not-due-yet'
   | 'not-in-audience';
 
+/** A customer with an address known to be set: what an email is composed for. */
+export type EmailRecipient = Customer & { email: string };
+
 /** A customer who may receive win-back email: in a dormancy episode, consenting, not suppressed, with an address. */
-export type WinbackRecipient = Customer & { email: string; dormantSince: string };
+export type WinbackRecipient = EmailRecipient & { dormantSince: string };
 
 /**
  * Whether the customer can receive any win-back email, independent of what was sent: the customer as a

@@ -1,4 +1,5 @@
 import { pacer, workPool } from '../concurrency.ts';
+import type { Campaign } from '../domain/campaign.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
 import type { WinbackConfig } from '../domain/winback.ts';
 import type { CustomerRepository, EmailSender, SendLedger, WinbackTaskQueue } from '../ports.ts';
@@ -59,6 +60,8 @@ export interface WinbackInput {
   /** when the emails actually leave (quiet hours, frequency cap); defaults to `asOf` */
   now?: string;
   config: WinbackConfig;
+  /** the deployment's campaigns (`engine.campaigns`); default: the win-back of `config` alone */
+  campaigns?: readonly Campaign[];
   sending: SendingPolicy;
   from: string;
   runId: string;
@@ -99,6 +102,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
             deps,
             {
               config: input.config,
+              ...(input.campaigns ? { campaigns: input.campaigns } : {}),
               sending: input.sending,
               from: input.from,
               wait,
@@ -117,6 +121,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
     {
       asOf: input.asOf,
       config: input.config,
+      ...(input.campaigns ? { campaigns: input.campaigns } : {}),
       sending: input.sending,
       runId: input.runId,
       from: input.from,

@@ -1,4 +1,4 @@
-import type { WinbackConfig, WinbackRecipient, WinbackStep } from '../domain/winback.ts';
+import type { EmailRecipient, WinbackConfig, WinbackStep } from '../domain/winback.ts';
 import { type RenderedEmail, renderWinbackEmail } from '../email/render-winback-email.ts';
 import type { OutgoingEmail } from '../ports.ts';
 import { signUnsubscribeToken } from '../unsubscribe/token.ts';
@@ -16,7 +16,7 @@ export interface UnsubscribeOptions {
  * find the ledger entry. Tag values allow only [A-Za-z0-9_-], so the customer id travels base64url-encoded.
  */
 export function composeWinbackEmail(
-  customer: WinbackRecipient,
+  customer: EmailRecipient,
   step: WinbackStep,
   episode: string,
   config: WinbackConfig,

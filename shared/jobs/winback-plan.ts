@@ -1,19 +1,27 @@
 import { runConcurrently } from '../concurrency.ts';
+import {
+  type Campaign,
+  type CampaignAction,
+  ENROLLMENT_STEP,
+  type EpisodeRecord,
+  episodeKeys,
+  episodesOf,
+  nextCampaignAction,
+  nextCampaignDueAt,
+  recipientIneligibility,
+  renderingConfig,
+  resolveCampaigns,
+} from '../domain/campaign.ts';
 import type { InvalidItem } from '../domain/common.ts';
 import type { Customer } from '../domain/customer.ts';
-import { isHeldOut, isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
+import { isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
 import { addDays } from '../domain/time.ts';
 import {
-  episodeOf,
   type Ineligibility,
   type LedgerEntry,
   ledgerKey,
-  nextWinbackDueAt,
-  nextWinbackStep,
   type WinbackConfig,
-  type WinbackRecipient,
   type WinbackTask,
-  winbackEligibility,
 } from '../domain/winback.ts';
 import type { CustomerRepository, SendLedger, SnapshotStore, WinbackTaskQueue } from '../ports.ts';
 import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
@@ -34,9 +42,12 @@ const DUE_INDEX_MARKER = 'winback-due-index';
 export interface WinbackPlanInput {
   /** the run's date: which steps are due */
   asOf: string;
-  /** wall clock for quiet hours and leases; defaults to `asOf` */
+  /** wall clock for quiet hours, leases and enrollment instants; defaults to `asOf` */
   now?: string;
+  /** the shop and offer the emails are rendered with (and, without `campaigns`, the win-back campaign alone) */
   config: WinbackConfig;
+  /** the deployment's campaigns (`engine.campaigns`, resolved); default: the win-back of `config` alone */
+  campaigns?: readonly Campaign[];
   sending: SendingPolicy;
   runId: string;
   dryRun?: boolean;
@@ -56,6 +67,17 @@ export interface WinbackPlanInput {
   onCandidate?: () => void;
 }
 
+/** What the planner counts per campaign: enrollments (both arms, at the moment the customer qualified). */
+export interface PlanCampaignCounts {
+  enrolled: number;
+  /** of them, in the hold-out arm */
+  holdout: number;
+  /** customers who qualified for this campaign at the same time as for a higher-priority one, which enrolled them */
+  outranked: number;
+  /** another run wrote the enrollment first */
+  alreadyEnrolled: number;
+}
+
 /** What the planner counts per step; the senders' outcomes are counted where the sends happen. */
 export interface PlanStepCounts {
   /** eligible customers whose next step this is */
@@ -72,12 +94,15 @@ export interface PlanStepCounts {
 
 export interface WinbackPlanSummary {
   asOf: string;
+  /** the campaigns planned, comma-separated (`winback` by default) */
   campaignId: string;
   dryRun: boolean;
   /** due: only customers with a step due (the index); full: every customer in a recent dormancy episode */
   mode: 'due' | 'full';
   /** customers read */
   candidates: number;
+  campaigns: Record<string, PlanCampaignCounts>;
+  /** by step id (unique across campaigns) */
   steps: Record<string, PlanStepCounts>;
   skipped: Partial<Record<Ineligibility, number>>;
   /** customers whose `winbackDueAt` was moved on (not due yet, quiet hours, ineligible: removed) */
@@ -90,9 +115,6 @@ export interface WinbackPlanSummary {
   samples: { stepId: string; customerId: string; locale: string; subject: string; text: string; html: string }[];
 }
 
-/** @deprecated The planner's summary is `WinbackPlanSummary`; the in-process run's is winback-email.ts's. */
-export type WinbackSummary = WinbackPlanSummary;
-
 const WRITE_CONCURRENCY = 8;
 
 const emptyPlanStepCounts = (): PlanStepCounts => ({
@@ -104,33 +126,43 @@ const emptyPlanStepCounts = (): PlanStepCounts => ({
 });
 
 /**
- * The hourly planner. Primary course:
- *  1. read only customers with a win-back step due (`winbackDueAt` ≤ asOf, sparse sharded index), so the work
- *     grows with the steps due, not with the base or the dormancy window;
- *  2. drop the ineligible (no consent, no address, suppressed) and remove their due instant;
- *  3. read their ledger entries for the episode in batches and pick each one's next step (pure rule); a step not
- *     due yet moves the due instant to when it is;
- *  4. hold-out group: record the step as held out, never email; move on to the next step;
- *  5. outside the customer's local send window: due again when the window opens;
- *  6. hand the rest to the senders through the queue, at most `maxTasks` a run; on a durable queue (SQS) the
+ * The hourly planner, across every campaign. Primary course:
+ *  1. read only customers with something due (`winbackDueAt` ≤ asOf, sparse sharded index), so the work grows with
+ *     what is due, not with the base;
+ *  2. drop those who cannot receive marketing email (no consent, no address, suppressed) and remove their due instant;
+ *  3. read the ledger entries of their current campaign episodes in batches and take the next action (pure rule,
+ *     campaign.ts): one enrollment at a time; a campaign step not due yet moves the due instant to when it is;
+ *  4. enroll: when a customer qualifies, write the enrollment record with the arm drawn now (the same moment for both
+ *     arms, before quiet hours, the cap or the run's budget: the unit of measurement); the higher priority wins;
+ *  5. hold-out arm: record each step as held out when it falls due, never email; move on to the next step;
+ *  6. outside the customer's local send window: due again when the window opens;
+ *  7. hand the rest to the senders through the queue, at most `maxTasks` a run; on a durable queue (SQS) the
  *     customer is leased (due again after `leaseMinutes`) so the next run does not plan it twice.
  * A dry run writes nothing: it counts the audience per step and renders samples.
  */
 export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput): Promise<WinbackPlanSummary> {
   const { config, sending } = input;
+  const campaigns = input.campaigns ?? resolveCampaigns(undefined, config, sending);
   const dryRun = input.dryRun ?? false;
   const now = input.now ?? input.asOf;
   const firstRun = !input.full && deps.watermarks ? !(await deps.watermarks.getWatermark(DUE_INDEX_MARKER)) : false;
   const full = input.full || firstRun;
   const steps: Record<string, PlanStepCounts> = Object.fromEntries(
-    config.steps.map((s): [string, PlanStepCounts] => [s.id, emptyPlanStepCounts()]),
+    campaigns.flatMap((c) => c.steps.map((s): [string, PlanStepCounts] => [s.id, emptyPlanStepCounts()])),
+  );
+  const perCampaign: Record<string, PlanCampaignCounts> = Object.fromEntries(
+    campaigns.map((c): [string, PlanCampaignCounts] => [
+      c.id,
+      { enrolled: 0, holdout: 0, outranked: 0, alreadyEnrolled: 0 },
+    ]),
   );
   const summary: WinbackPlanSummary = {
     asOf: input.asOf,
-    campaignId: config.campaignId,
+    campaignId: campaigns.map((c) => c.id).join(','),
     dryRun,
     mode: full ? 'full' : 'due',
     candidates: 0,
+    campaigns: perCampaign,
     steps,
     skipped: {},
     rescheduled: 0,
@@ -156,43 +188,69 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       customer.winbackDueAt && customer.winbackDueAt <= input.asOf ? customer.winbackDueAt : input.asOf,
     );
 
-  /** Ledger entries of the current episode for a page of customers, in one batched read. */
-  const stepsTaken = async (customers: WinbackRecipient[]) => {
-    const keys = customers.flatMap((c) =>
-      config.steps.map((s) => ({
-        customerId: c.customerId,
-        key: ledgerKey(config.campaignId, episodeOf(c), s.id),
-      })),
-    );
-    const byCustomer = new Map<string, Map<string, string>>();
-    for (const e of await deps.ledger.getMany(keys)) {
-      if (e.status === 'released') continue;
-      const map = byCustomer.get(e.customerId) ?? new Map<string, string>();
-      map.set(e.stepId, e.runAsOf);
-      byCustomer.set(e.customerId, map);
+  /** Writes the enrollment record (false: another run did first); the record then holds it. */
+  const enroll = async (customer: Customer, action: Extract<CampaignAction, { kind: 'enroll' }>) => {
+    const { record, arm, outranked } = action;
+    const counts = perCampaign[record.campaign.id];
+    const entry: LedgerEntry = {
+      customerId: customer.customerId,
+      key: ledgerKey(record.campaign.id, record.episode, ENROLLMENT_STEP),
+      campaignId: record.campaign.id,
+      episode: record.episode,
+      stepId: ENROLLMENT_STEP,
+      status: 'enrolled',
+      arm,
+      claimedAt: now,
+      runAsOf: input.asOf,
+      runId: input.runId,
+      ...(outranked.length ? { outranked } : {}),
+    };
+    if (!dryRun && !(await deps.ledger.claim(entry))) {
+      if (counts) counts.alreadyEnrolled += 1;
+      return false;
     }
-    return byCustomer;
+    if (counts) {
+      counts.enrolled += 1;
+      if (arm === 'holdout') counts.holdout += 1;
+    }
+    for (const id of outranked) {
+      const other = perCampaign[id];
+      if (other) other.outranked += 1;
+    }
+    record.enrollment = { arm, at: now, legacy: false };
+    return true;
   };
 
-  const plan = async (customer: WinbackRecipient, taken: Map<string, string>): Promise<WinbackTask | undefined> => {
-    const episode = episodeOf(customer);
-    const next = nextWinbackStep(customer, taken, input.asOf, config);
-    if ('skip' in next) {
-      skip(next.skip);
-      await reschedule(customer, nextWinbackDueAt(customer, taken, input.asOf, config));
+  const plan = async (customer: Customer, records: EpisodeRecord[]): Promise<WinbackTask | undefined> => {
+    let action = nextCampaignAction(customer, records, input.asOf);
+    if (action.kind === 'enroll') {
+      // Another run enrolled the customer first: it decides what comes next.
+      if (!(await enroll(customer, action))) return undefined;
+      action = nextCampaignAction(customer, records, input.asOf);
+    }
+    if (action.kind === 'none') {
+      skip(action.skip);
+      await reschedule(customer, undefined);
       return undefined;
     }
-    const counts = steps[next.step.id];
-    // The step comes from config.steps, and every configured step has its counts from the start.
-    if (!counts) throw new Error(`win-back step ${next.step.id} is not one of campaign ${config.campaignId}'s`);
+    if (action.kind === 'wait') {
+      skip('not-due-yet');
+      await reschedule(customer, action.dueAt);
+      return undefined;
+    }
+    if (action.kind !== 'step') return undefined; // enrolled above; a second enrollment in one run cannot be due
+    const { record, step } = action;
+    const counts = steps[step.id];
+    // The step comes from a campaign's steps, and every configured step has its counts from the start.
+    if (!counts) throw new Error(`step ${step.id} is not one of campaign ${record.campaign.id}'s`);
     counts.due += 1;
-    if (isHeldOut(customer.customerId, config.campaignId, sending)) {
+    if (action.arm === 'holdout') {
       const entry: LedgerEntry = {
         customerId: customer.customerId,
-        key: ledgerKey(config.campaignId, episode, next.step.id),
-        campaignId: config.campaignId,
-        episode,
-        stepId: next.step.id,
+        key: ledgerKey(record.campaign.id, record.episode, step.id),
+        campaignId: record.campaign.id,
+        episode: record.episode,
+        stepId: step.id,
         status: 'held_out',
         claimedAt: now,
         runAsOf: input.asOf,
@@ -200,8 +258,8 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       };
       if (dryRun || (await deps.ledger.claim(entry))) counts.heldOut += 1;
       else counts.alreadyClaimed += 1;
-      taken.set(next.step.id, input.asOf);
-      await reschedule(customer, nextWinbackDueAt(customer, taken, input.asOf, config));
+      record.taken.set(step.id, input.asOf);
+      await reschedule(customer, nextCampaignDueAt(customer, records, input.asOf));
       return undefined;
     }
     if (!isWithinSendWindow(now, customer.timeZone, sending)) {
@@ -217,53 +275,60 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     planned += 1;
     counts.planned += 1;
     if (dryRun) {
-      if (input.from && summary.samples.filter((s) => s.stepId === next.step.id).length < (input.samplesPerStep ?? 1)) {
+      const { email } = customer;
+      const sampled = summary.samples.filter((s) => s.stepId === step.id).length;
+      if (input.from && email && sampled < (input.samplesPerStep ?? 1)) {
         const { rendered } = composeWinbackEmail(
-          customer,
-          next.step,
-          episode,
-          config,
+          { ...customer, email },
+          step,
+          record.episode,
+          renderingConfig(record.campaign, config),
           input.asOf,
           input.from,
           input.unsubscribe,
         );
-        summary.samples.push({ stepId: next.step.id, customerId: customer.customerId, ...rendered });
+        summary.samples.push({ stepId: step.id, customerId: customer.customerId, ...rendered });
       }
       return undefined;
     }
     return {
       customerId: customer.customerId,
-      campaignId: config.campaignId,
-      episode,
-      stepId: next.step.id,
+      campaignId: record.campaign.id,
+      episode: record.episode,
+      stepId: step.id,
       runAsOf: input.asOf,
       runId: input.runId,
     };
   };
 
-  const lastOffset = config.steps.at(-1)?.offsetDays ?? 0;
+  const lastOffset = Math.max(...campaigns.map((c) => c.steps.at(-1)?.offsetDays ?? 0));
+  const maxAge = Math.max(...campaigns.map((c) => c.maxEpisodeAgeDays));
   const source = full
     ? // Episodes older than the age limit plus the whole sequence (and a month of slack) cannot have a step due.
-      deps.customers.dormantBetween(addDays(input.asOf, -(config.maxEpisodeAgeDays + lastOffset + 30)), input.asOf)
+      deps.customers.dormantBetween(addDays(input.asOf, -(maxAge + lastOffset + 30)), input.asOf)
     : deps.customers.dueForWinback(input.asOf);
   for await (const page of source) {
     summary.invalid.push(...page.invalid);
-    const eligible: WinbackRecipient[] = [];
+    const eligible: Customer[] = [];
     for (const customer of page.items) {
       summary.candidates += 1;
       input.onCandidate?.();
-      const eligibility = winbackEligibility(customer);
-      if ('recipient' in eligibility) {
-        eligible.push(eligibility.recipient);
+      const ineligible = recipientIneligibility(customer);
+      if (!ineligible) {
+        eligible.push(customer);
         continue;
       }
-      skip(eligibility.skip);
+      skip(ineligible);
       await reschedule(customer, undefined);
     }
-    const taken = await stepsTaken(eligible);
+    // The ledger entries of every current episode of the page's customers, in one batched read.
+    const entries = await deps.ledger.getMany(eligible.flatMap((c) => episodeKeys(c, campaigns)));
+    const byCustomer = new Map<string, LedgerEntry[]>();
+    for (const e of entries) byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), e]);
     const tasks: WinbackTask[] = [];
     await runConcurrently(eligible, WRITE_CONCURRENCY, async (customer) => {
-      const task = await plan(customer, taken.get(customer.customerId) ?? new Map());
+      const records = episodesOf(customer, campaigns, byCustomer.get(customer.customerId) ?? []);
+      const task = await plan(customer, records);
       if (task) tasks.push(task);
     });
     if (tasks.length === 0) continue;

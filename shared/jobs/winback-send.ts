@@ -1,16 +1,21 @@
+import {
+  type Campaign,
+  episodesOf,
+  nextCampaignDueAt,
+  pendingStep,
+  recipientIneligibility,
+  renderingConfig,
+  resolveCampaigns,
+} from '../domain/campaign.ts';
 import { type Customer, hasMarketingConsent } from '../domain/customer.ts';
 import { isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
 import { addDays } from '../domain/time.ts';
 import {
-  episodeOf,
   type Ineligibility,
   type LedgerEntry,
   ledgerKey,
-  nextWinbackDueAt,
-  nextWinbackStep,
   type WinbackConfig,
   type WinbackTask,
-  winbackEligibility,
 } from '../domain/winback.ts';
 import { EmailSendError } from '../email/send-error.ts';
 import type { CustomerRepository, EmailSender, SendLedger } from '../ports.ts';
@@ -23,7 +28,10 @@ export interface WinbackSendDeps {
 }
 
 export interface WinbackSendContext {
+  /** the shop and offer the emails are rendered with (and, without `campaigns`, the win-back campaign alone) */
   config: WinbackConfig;
+  /** the deployment's campaigns (`engine.campaigns`, resolved); default: the win-back of `config` alone */
+  campaigns?: readonly Campaign[];
   sending: SendingPolicy;
   from: string;
   unsubscribe?: UnsubscribeOptions;
@@ -50,7 +58,7 @@ export interface SendResult {
   /** transient refusals that were retried */
   throttled: number;
   /** why a task was dropped: the customer changed since it was planned */
-  skip?: Ineligibility | 'episode-changed' | 'step-taken';
+  skip?: Ineligibility | 'episode-changed' | 'step-taken' | 'not-enrolled';
 }
 
 const DEFAULT_MAX_ATTEMPTS = 6;
@@ -61,8 +69,9 @@ const backoffWithJitter = (attempt: number) => Math.random() * Math.min(5_000, 1
 /**
  * Sends one planned win-back step. The same code runs in the SQS-triggered Lambda and in the local CLI.
  * Primary course:
- *  1. re-read the customer (consistent read): consent withdrawn, a suppression or a purchase since planning wins;
- *  2. re-read the episode's ledger entries: the task's step must still be the next one due;
+ *  1. re-read the customer (consistent read): consent withdrawn, a suppression or a purchase since planning wins
+ *     (a purchase ends the campaign episode: exit);
+ *  2. re-read the customer's ledger entries: enrolled in the treated arm, the task's step still the next one due;
  *  3. outside the customer's local send window: move the due instant to the window's start;
  *  4. claim the ledger entry with a conditional write (only one worker goes on), then reserve the cross-campaign
  *     frequency-cap slot (release the claim and wait for the cap to end if it is taken);
@@ -76,34 +85,32 @@ export async function sendWinbackTask(
   task: WinbackTask,
 ): Promise<SendResult> {
   const { config, sending } = ctx;
+  const campaigns = ctx.campaigns ?? resolveCampaigns(undefined, config, sending);
   const result: SendResult = { outcome: 'skipped', throttled: 0 };
   const customer = await deps.customers.get(task.customerId);
-  if (!customer || episodeOf(customer) !== task.episode) return { ...result, skip: 'episode-changed' };
-  const episodeStart = customer.dormantSince;
+  if (!customer) return { ...result, skip: 'episode-changed' };
+  // Every campaign's current episode: when this one's sequence ends, another campaign may be next.
+  const records = episodesOf(customer, campaigns, await deps.ledger.forCustomer(customer.customerId, ''));
+  const record = records.find((r) => r.campaign.id === task.campaignId);
+  if (!record || record.episode !== task.episode) return { ...result, skip: 'episode-changed' };
   const reschedule = async (dueAt: string | undefined) => {
-    if (dueAt !== customer.winbackDueAt) await deps.customers.setWinbackDue(customer.customerId, episodeStart, dueAt);
+    if (dueAt !== customer.winbackDueAt)
+      await deps.customers.setWinbackDue(customer.customerId, customer.dormantSince, dueAt);
   };
-
-  const prefix = ledgerKey(task.campaignId, task.episode, '');
-  const taken = new Map<string, string>();
-  for (const e of await deps.ledger.forCustomer(customer.customerId, prefix)) {
-    if (e.status !== 'released') taken.set(e.stepId, e.runAsOf);
-  }
-  const eligibility = winbackEligibility(customer);
-  if ('skip' in eligibility) {
+  const ineligible = recipientIneligibility(customer);
+  const { email: address } = customer;
+  if (ineligible || !address) {
     await reschedule(undefined);
-    return { ...result, skip: eligibility.skip };
+    return { ...result, skip: ineligible ?? 'no-valid-email' };
   }
-  const { recipient } = eligibility;
-  const next = nextWinbackStep(recipient, taken, task.runAsOf, config);
-  if ('skip' in next) {
-    await reschedule(nextWinbackDueAt(customer, taken, task.runAsOf, config));
-    return { ...result, skip: next.skip };
+  const pending = pendingStep(record);
+  const dropped = record.enrollment?.arm !== 'treated' ? 'not-enrolled' : !pending ? 'sequence-complete' : undefined;
+  if (dropped || !pending || pending.step.id !== task.stepId || pending.dueAt > task.runAsOf) {
+    await reschedule(nextCampaignDueAt(customer, records, task.runAsOf));
+    return { ...result, skip: dropped ?? (pending?.step.id !== task.stepId ? 'step-taken' : 'not-due-yet') };
   }
-  if (next.step.id !== task.stepId) {
-    await reschedule(nextWinbackDueAt(customer, taken, task.runAsOf, config));
-    return { ...result, skip: 'step-taken' };
-  }
+  const next = pending;
+  const recipient = { ...customer, email: address };
   const now = ctx.now();
   if (!isWithinSendWindow(now, customer.timeZone, sending)) {
     await reschedule(nextSendWindowStart(now, customer.timeZone, sending));
@@ -140,12 +147,15 @@ export async function sendWinbackTask(
     return { ...result, outcome: 'capped' };
   }
   // The step counts as taken from here on (sent, failed for good, or claimed with an unknown outcome).
-  const afterStep = () => nextWinbackDueAt(customer, new Map([...taken, [next.step.id, task.runAsOf]]), now, config);
+  const afterStep = () => {
+    record.taken.set(next.step.id, task.runAsOf);
+    return nextCampaignDueAt(customer, records, now);
+  };
   const { email } = composeWinbackEmail(
     recipient,
     next.step,
     task.episode,
-    config,
+    renderingConfig(record.campaign, config),
     task.runAsOf,
     ctx.from,
     ctx.unsubscribe,

@@ -3,6 +3,7 @@ import { createServer, request } from 'node:http';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sesClient, sesEmailSender } from '../../shared/adapters/ses/ses-email-sender.ts';
+import { ENROLLMENT_STEP } from '../../shared/domain/campaign.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
@@ -262,9 +263,14 @@ describe('SES errors in the ledger', () => {
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
-    const [failed] = await env.stores.ledger.forCustomer(refused, 'winback#');
+    // The step entries (the enrollment record sorts first under the same prefix).
+    const [failed] = (await env.stores.ledger.forCustomer(refused, 'winback#')).filter(
+      (e) => e.stepId !== ENROLLMENT_STEP,
+    );
     expect(failed).toMatchObject({ status: 'failed', error: 'MessageRejected (HTTP 400)' });
-    const [unknown] = await env.stores.ledger.forCustomer(timedOut, 'winback#');
+    const [unknown] = (await env.stores.ledger.forCustomer(timedOut, 'winback#')).filter(
+      (e) => e.stepId !== ENROLLMENT_STEP,
+    );
     expect(unknown).toMatchObject({ status: 'claimed', error: 'outcome unknown: TimeoutError' });
     const stored = JSON.stringify([failed, unknown]);
     expect(stored).not.toContain('@');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { localReportSink } from '../../shared/adapters/fs/local-report-sink.ts';
+import { ENROLLMENT_STEP } from '../../shared/domain/campaign.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import type { Customer } from '../../shared/domain/customer.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
@@ -111,7 +112,7 @@ describe(`retention pipeline on ${DYNAMODB_TARGET} and aws-ses-v2-local`, () => 
       expect(['dormant', 'lost']).toContain(customer.stage);
       expect(mail.body.text?.length).toBeGreaterThan(20);
       expect(mail.body.html).toContain('<html');
-      const entry = ledger.find((e) => e.customerId === customer.customerId);
+      const entry = ledger.find((e) => e.customerId === customer.customerId && e.stepId !== ENROLLMENT_STEP);
       expect(entry?.status).toBe('sent');
       expect(entry?.messageId).toBe(mail.messageId);
     }

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { feedbackFromSesEvent } from '../../shared/adapters/ses/ses-event.ts';
+import { ENROLLMENT_STEP } from '../../shared/domain/campaign.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { isHeldOut } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
@@ -170,7 +171,9 @@ describe('safe sending', () => {
     expect(customers.get('hard')?.suppression?.reason).toBe('bounce');
     expect(customers.get('soft')?.suppression?.reason).toBe('bounce');
     expect(customers.get('fine')?.suppression).toBeUndefined();
-    const fineEntry = (await collect(env.stores.ledger.scanAll())).find((e) => e.customerId === 'fine');
+    const fineEntry = (await collect(env.stores.ledger.scanAll())).find(
+      (e) => e.customerId === 'fine' && e.stepId !== ENROLLMENT_STEP,
+    );
     expect(fineEntry?.deliveredAt).toBe(AS_OF);
     expect(fineEntry?.openedAt).toBe(AS_OF);
     expect(fineEntry?.clickedAt).toBe(AS_OF);
