@@ -1,3 +1,4 @@
+import { ENROLLMENT_STEP } from '../domain/campaign.ts';
 import { type Customer, CustomerSchema, reclassify, withAggregatesOf } from '../domain/customer.ts';
 import { type ErasureEntry, erasedEmailHash, erasedIdHash, tombstoneIdOf } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
@@ -22,17 +23,22 @@ export interface ErasureDeps extends PrivacyDeps {
 export interface CustomerExport {
   customer: Customer | null;
   orders: Order[];
+  /** the send ledger's step entries: sent, failed, held out, ... */
   emailsSent: LedgerEntry[];
+  /** campaign enrollments (the arm drawn, when), from the same ledger */
+  enrollments: LedgerEntry[];
 }
 
 /** Everything held about one customer (data-subject access request). */
 export async function exportCustomer(deps: PrivacyDeps, customerId: string): Promise<CustomerExport> {
-  const [customer, orders, emailsSent] = await Promise.all([
+  const [customer, orders, ledger] = await Promise.all([
     deps.customers.get(customerId),
     deps.orders.listForCustomer(customerId),
     deps.ledger.forCustomer(customerId, ''),
   ]);
-  return { customer: customer ?? null, orders, emailsSent };
+  const enrollments = ledger.filter((e) => e.stepId === ENROLLMENT_STEP);
+  const emailsSent = ledger.filter((e) => e.stepId !== ENROLLMENT_STEP);
+  return { customer: customer ?? null, orders, emailsSent, enrollments };
 }
 
 export interface ErasureSummary {
