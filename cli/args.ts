@@ -23,3 +23,11 @@ export function positiveNumber(value: string): number {
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
   return parsed;
 }
+
+/** A share between 0 and 1 (an effect of 0 is allowed: the null). */
+export function effectShare(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed >= 1)
+    throw new InvalidArgumentError('expected a share between 0 and 1, e.g. 0.03');
+  return parsed;
+}

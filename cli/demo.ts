@@ -9,6 +9,7 @@ import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { syntheticBase } from '../shared/seed/synthetic-base.ts';
 import { runCohorts, runFlag, runWinback } from './commands.ts';
+import { EffectPlanter } from './demo-campaigns.ts';
 import { printCohorts, printFlag, printStages, printWinback } from './print.ts';
 import type { Progress } from './progress.ts';
 import type { EmailRuntime, Runtime } from './runtime.ts';
@@ -23,6 +24,8 @@ export interface DemoOptions {
   replayDays: number;
   stepDays: number;
   maxSendRate: number;
+  /** the planted effect of a campaign's treated arm on buying within its window (absolute; demo-campaigns.ts) */
+  effect: number;
   unsubscribe?: { baseUrl: string; secret: string } | undefined;
 }
 
@@ -81,6 +84,7 @@ export async function runDemo(
       `Import rejected ${imported.rejected.length} records, e.g. ${imported.rejected[0]?.customerId}: ${imported.rejected[0]?.error}`,
     );
 
+  const planter = new EffectPlanter(o.effect, o.seed, base.orders, rt.config, rt.config.currency);
   const runs: DemoResult['runs'] = [];
   const sentPerStep: Record<string, number> = {};
   let eventsRecorded = 0;
@@ -113,7 +117,9 @@ export async function runDemo(
         amountMinor: x.amountMinor,
         currency: x.currency,
       }));
-    if (d === o.replayDays) events.splice(0); // the first replay day starts from the imported history
+    if (d === o.replayDays)
+      events.splice(0); // the first replay day starts from the imported history
+    else events.push(...planter.ordersBetween(addDays(day, -o.stepDays), day));
     events.unshift(...signUps);
     const recorded = await recordActivity(
       {
@@ -143,6 +149,7 @@ export async function runDemo(
       },
       bars,
     );
+    await planter.afterRun(rt.stores.ledger);
     for (const [step, c] of Object.entries(winback.steps)) sentPerStep[step] = (sentPerStep[step] ?? 0) + c.sent;
     runs.push({ day: day.slice(0, 10), flag, winback });
   }

@@ -3,10 +3,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { endOfDay } from '../shared/domain/time.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
-import { asDate, positiveInt, positiveNumber } from './args.ts';
+import { asDate, effectShare, positiveInt, positiveNumber } from './args.ts';
 import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { runDemo } from './demo.ts';
+import { withDemoCampaigns } from './demo-campaigns.ts';
 import { erasureKeyFor } from './erasure-key.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
 import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
@@ -84,10 +85,21 @@ program
   .addOption(new Option('--replay-days <n>', 'days replayed as scheduled runs').argParser(positiveInt).default(32))
   .addOption(new Option('--step-days <n>', 'days between replayed runs').argParser(positiveInt).default(16))
   .addOption(new Option('--max-send-rate <n>', 'emails per second').argParser(positiveNumber).default(200))
+  .addOption(
+    new Option(
+      '--effect <p>',
+      "the planted effect of a campaign's emails: assignment to the treated arm raises the chance of a purchase " +
+        'within the outcome window by this much (absolute, e.g. 0.03 = 3 points); the report must recover it',
+    )
+      .argParser(effectShare)
+      .default(0.03),
+  )
   .option('--keep-open', 'keep the local SES inbox running and print its URL')
   .action(async (o) => {
     const g = globals();
     const rt = await openRuntime(g, !g.dynamodbEndpoint);
+    // Without a config file the demo runs its three campaigns (second purchase, at risk, win-back).
+    if (!g.config) rt.config = withDemoCampaigns(rt.config);
     const email = await openEmail(g);
     const secret = await localUnsubscribeSecret(undefined);
     const unsubscribe = await startLocalUnsubscribe(rt.stores.customers, secret);
