@@ -1,3 +1,4 @@
+import type { Stage } from './domain/lifecycle.ts';
 import type { CohortReport } from './domain/cohort.ts';
 import type { InvalidItem } from './domain/common.ts';
 import type { Customer } from './domain/customer.ts';
@@ -42,6 +43,17 @@ export interface CustomerRepository {
    * mark) only if the slot is still the one reserved at `at`.
    */
   releaseMarketingSlot(customerId: string, at: string, previous: string | undefined): Promise<void>;
+  /**
+   * The sender's one customer write: reserves the marketing slot (as reserveMarketingSlot: consent, no suppression,
+   * the frequency cap) and moves `winbackDueAt` to `dueAt` (removed when undefined), only while the customer is
+   * still in the campaign episode the task was planned for (`episode`: its trigger stage and start; `dormant` checks
+   * the dormancy episode) and has an address. Returns the customer as it was before the write (to render the
+   * email), or undefined when a condition did not hold (read the customer to learn which).
+   */
+  reserveSend(
+    customerId: string,
+    input: { at: string; notAfter: string; episode: { stage: Stage; start: string }; dueAt: string | undefined },
+  ): Promise<Customer | undefined>;
   /** Deletes the customer only if the stored version is still `expectedVersion`; false if someone wrote meanwhile. */
   deleteIfVersion(customerId: string, expectedVersion: number): Promise<boolean>;
   /**

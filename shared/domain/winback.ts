@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { CustomerIdSchema, InstantSchema } from './common.ts';
+import { CustomerIdSchema, InstantSchema, TimeZoneSchema } from './common.ts';
 import { type Customer, hasMarketingConsent } from './customer.ts';
+import { StageSchema } from './lifecycle.ts';
 import { addDays, daysBetween } from './time.ts';
 
 export const TemplateKindSchema = z.enum(['miss-you', 'offer', 'last-chance']);
@@ -249,5 +250,20 @@ export const WinbackTaskSchema = z.object({
   /** the planning run's as-of and id, recorded on the ledger entry */
   runAsOf: InstantSchema,
   runId: z.string().min(1).max(100),
+  /**
+   * What the planner knew, so the sender writes the customer once without reading it first (winback-send.ts): the
+   * episode (trigger stage and exact start), the customer's time zone (quiet hours) and the due instant after this
+   * step (`null`: none). A task without them (planned before they existed) is looked up first.
+   */
+  plan: z
+    .strictObject({
+      stage: StageSchema,
+      episodeStart: InstantSchema,
+      /** the dormancy episode the customer was in (`setWinbackDue` checks it), `null`: none */
+      dormantSince: InstantSchema.nullable(),
+      timeZone: TimeZoneSchema,
+      nextDueAt: InstantSchema.nullable(),
+    })
+    .optional(),
 });
 export type WinbackTask = z.infer<typeof WinbackTaskSchema>;

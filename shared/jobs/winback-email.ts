@@ -44,6 +44,7 @@ function withSendCounts(c: PlanStepCounts): StepCounts {
     deferred: 0,
     unknownOutcome: 0,
     alreadyClaimed: c.alreadyClaimed,
+    inFlight: c.inFlight,
     dropped: 0,
   };
 }

@@ -5,6 +5,7 @@ import {
   ENROLLMENT_STEP,
   type EpisodeRecord,
   episodeKeys,
+  episodeStart,
   episodesOf,
   nextCampaignAction,
   nextCampaignDueAt,
@@ -90,6 +91,8 @@ export interface PlanStepCounts {
   quietHours: number;
   /** another run owned the hold-out claim */
   alreadyClaimed: number;
+  /** planned by an earlier run whose enrollment still leases it (its task is queued): not planned again */
+  inFlight: number;
 }
 
 export interface WinbackPlanSummary {
@@ -123,6 +126,7 @@ const emptyPlanStepCounts = (): PlanStepCounts => ({
   heldOut: 0,
   quietHours: 0,
   alreadyClaimed: 0,
+  inFlight: 0,
 });
 
 /**
@@ -221,11 +225,27 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     return true;
   };
 
+  const leaseMs = (input.leaseMinutes ?? 180) * 60_000;
+  /** Customers whose first step is planned in the run that enrolled them: the enrollment is their lease. */
+  const leasedByEnrollment = new Set<string>();
+  /**
+   * A first step planned by the run that wrote the enrollment, its task still queued: the enrollment is recent and the
+   * due instant has not moved since (a sender that took the task always moves it on: next step, quiet hours, cap).
+   */
+  const inFlight = (customer: Customer, record: EpisodeRecord, index: number) => {
+    const enrollment = record.enrollment;
+    if (!deps.queue.durable || index !== 0 || record.taken.size > 0 || !enrollment || enrollment.legacy) return false;
+    const recent = Date.parse(enrollment.at) > Date.parse(now) - leaseMs;
+    return recent && (customer.winbackDueAt ?? '') <= enrollment.at;
+  };
+
   const plan = async (customer: Customer, records: EpisodeRecord[]): Promise<WinbackTask | undefined> => {
     let action = nextCampaignAction(customer, records, input.asOf);
+    let enrolledNow = false;
     if (action.kind === 'enroll') {
       // Another run enrolled the customer first: it decides what comes next.
       if (!(await enroll(customer, action))) return undefined;
+      enrolledNow = true;
       action = nextCampaignAction(customer, records, input.asOf);
     }
     if (action.kind === 'none') {
@@ -262,6 +282,10 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       await reschedule(customer, nextCampaignDueAt(customer, records, input.asOf));
       return undefined;
     }
+    if (!enrolledNow && inFlight(customer, record, action.index)) {
+      counts.inFlight += 1;
+      return undefined;
+    }
     if (!isWithinSendWindow(now, customer.timeZone, sending)) {
       counts.quietHours += 1;
       await reschedule(customer, nextSendWindowStart(now, customer.timeZone, sending));
@@ -274,6 +298,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     }
     planned += 1;
     counts.planned += 1;
+    if (enrolledNow && action.index === 0) leasedByEnrollment.add(customer.customerId);
     if (dryRun) {
       const { email } = customer;
       const sampled = summary.samples.filter((s) => s.stepId === step.id).length;
@@ -291,6 +316,12 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       }
       return undefined;
     }
+    // What the sender needs to write the customer once without reading it: the episode, the time zone, and the
+    // due instant once this step is taken (as the sender would compute it).
+    const start = episodeStart(customer, record.campaign.trigger);
+    const after = records.map((r) =>
+      r === record ? { ...r, taken: new Map([...r.taken, [step.id, input.asOf]]) } : r,
+    );
     return {
       customerId: customer.customerId,
       campaignId: record.campaign.id,
@@ -298,6 +329,17 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       stepId: step.id,
       runAsOf: input.asOf,
       runId: input.runId,
+      ...(start
+        ? {
+            plan: {
+              stage: record.campaign.trigger.stage,
+              episodeStart: start,
+              dormantSince: customer.dormantSince ?? null,
+              timeZone: customer.timeZone,
+              nextDueAt: nextCampaignDueAt(customer, after, input.asOf) ?? null,
+            },
+          }
+        : {}),
     };
   };
 
@@ -343,11 +385,12 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     for (const task of failed) await keepDue(plannedCustomer(task));
     if (deps.queue.durable) {
       // Leased until the senders are done with it; a task lost for good is planned again when the lease ends. Only
-      // if the due instant is still the one read: a sender that already moved it on keeps its value.
+      // if the due instant is still the one read: a sender that already moved it on keeps its value. A first step
+      // planned with its enrollment needs no write: the enrollment record leases it (inFlight).
       const notTaken = new Set(failed.map((t) => t.customerId));
-      const leaseUntil = new Date(Date.parse(now) + (input.leaseMinutes ?? 180) * 60_000).toISOString();
+      const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
       await runConcurrently(
-        tasks.filter((t) => !notTaken.has(t.customerId)),
+        tasks.filter((t) => !notTaken.has(t.customerId) && !leasedByEnrollment.has(t.customerId)),
         WRITE_CONCURRENCY,
         async (t) => {
           const customer = plannedCustomer(t);

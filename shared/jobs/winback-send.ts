@@ -1,5 +1,6 @@
 import {
   type Campaign,
+  episodeStart,
   episodesOf,
   nextCampaignDueAt,
   pendingStep,
@@ -67,17 +68,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffWithJitter = (attempt: number) => Math.random() * Math.min(5_000, 100 * 2 ** attempt);
 
 /**
- * Sends one planned win-back step. The same code runs in the SQS-triggered Lambda and in the local CLI.
- * Primary course:
- *  1. re-read the customer (consistent read): consent withdrawn, a suppression or a purchase since planning wins
- *     (a purchase ends the campaign episode: exit);
- *  2. re-read the customer's ledger entries: enrolled in the treated arm, the task's step still the next one due;
- *  3. outside the customer's local send window: move the due instant to the window's start;
- *  4. claim the ledger entry with a conditional write (only one worker goes on), then reserve the cross-campaign
- *     frequency-cap slot (release the claim and wait for the cap to end if it is taken);
- *  5. send through SES, every attempt paced by the shared limiter, transient refusals retried with backoff; record
- *     the message id. An unknown outcome stays claimed for reconciliation and is never blindly resent;
- *  6. move the customer's `winbackDueAt` on to the next step (or remove it).
+ * Sends one planned campaign step. The same code runs in the SQS-triggered Lambda and in the local CLI. Three
+ * DynamoDB requests an email (the planner checked enrollment, arm and step when it planned the task, and wrote
+ * what it knew into `task.plan`). Primary course:
+ *  1. outside the customer's local send window: move the due instant to the window's start;
+ *  2. claim the ledger entry with a conditional write before SES is called (only one worker goes on, ever);
+ *  3. one conditional write of the customer: reserve the cross-campaign frequency-cap slot and move `winbackDueAt`
+ *     on to the next step, only while consent stands, nothing suppresses the address and the customer is still in
+ *     the planned episode (a purchase ends it: exit). If it fails, read the customer to say why and release the
+ *     claim (capped: due again when the cap ends);
+ *  4. send through SES with the customer as that write found it, every attempt paced by the shared limiter,
+ *     transient refusals retried with backoff; record the message id. An unknown outcome stays claimed for
+ *     reconciliation and is never blindly resent; a refusal gives the slot back.
+ * A task planned before `plan` existed is looked up first (the customer and its ledger entries, the planner's checks).
  */
 export async function sendWinbackTask(
   deps: WinbackSendDeps,
@@ -87,75 +90,63 @@ export async function sendWinbackTask(
   const { config, sending } = ctx;
   const campaigns = ctx.campaigns ?? resolveCampaigns(undefined, config, sending);
   const result: SendResult = { outcome: 'skipped', throttled: 0 };
-  const customer = await deps.customers.get(task.customerId);
-  if (!customer) return { ...result, skip: 'episode-changed' };
-  // Every campaign's current episode: when this one's sequence ends, another campaign may be next.
-  const records = episodesOf(customer, campaigns, await deps.ledger.forCustomer(customer.customerId, ''));
-  const record = records.find((r) => r.campaign.id === task.campaignId);
-  if (!record || record.episode !== task.episode) return { ...result, skip: 'episode-changed' };
-  const reschedule = async (dueAt: string | undefined) => {
-    if (dueAt !== customer.winbackDueAt)
-      await deps.customers.setWinbackDue(customer.customerId, customer.dormantSince, dueAt);
-  };
-  const ineligible = recipientIneligibility(customer);
-  const { email: address } = customer;
-  if (ineligible || !address) {
-    await reschedule(undefined);
-    return { ...result, skip: ineligible ?? 'no-valid-email' };
-  }
-  const pending = pendingStep(record);
-  const dropped = record.enrollment?.arm !== 'treated' ? 'not-enrolled' : !pending ? 'sequence-complete' : undefined;
-  if (dropped || !pending || pending.step.id !== task.stepId || pending.dueAt > task.runAsOf) {
-    await reschedule(nextCampaignDueAt(customer, records, task.runAsOf));
-    return { ...result, skip: dropped ?? (pending?.step.id !== task.stepId ? 'step-taken' : 'not-due-yet') };
-  }
-  const next = pending;
-  const recipient = { ...customer, email: address };
+  const campaign = campaigns.find((c) => c.id === task.campaignId);
+  const step = campaign?.steps.find((s) => s.id === task.stepId);
+  if (!campaign || !step) return { ...result, skip: 'episode-changed' };
+  // A task planned before the planner wrote its plan into it: look the customer up first (two reads).
+  const looked = task.plan ? { plan: task.plan } : await lookUpPlan(deps, campaigns, task);
+  if ('skip' in looked) return { ...result, skip: looked.skip };
+  const { plan } = looked;
+  const reschedule = (dueAt: string | undefined) =>
+    deps.customers.setWinbackDue(task.customerId, plan.dormantSince ?? undefined, dueAt);
   const now = ctx.now();
-  if (!isWithinSendWindow(now, customer.timeZone, sending)) {
-    await reschedule(nextSendWindowStart(now, customer.timeZone, sending));
+  if (!isWithinSendWindow(now, plan.timeZone, sending)) {
+    await reschedule(nextSendWindowStart(now, plan.timeZone, sending));
     return { ...result, outcome: 'quietHours' };
   }
 
   const entry: LedgerEntry = {
-    customerId: customer.customerId,
-    key: ledgerKey(task.campaignId, task.episode, next.step.id),
+    customerId: task.customerId,
+    key: ledgerKey(task.campaignId, task.episode, step.id),
     campaignId: task.campaignId,
     episode: task.episode,
-    stepId: next.step.id,
+    stepId: step.id,
     status: 'claimed',
     claimedAt: now,
     runAsOf: task.runAsOf,
     runId: task.runId,
   };
   if (!(await deps.ledger.claim(entry))) return { ...result, outcome: 'alreadyClaimed' };
-  // The slot is reserved on the customer with a condition that consent still stands and nothing suppresses the
-  // address (I2): an unsubscribe or complaint that landed after the read above stops the send here.
-  const reserved = await deps.customers.reserveMarketingSlot(
-    customer.customerId,
-    now,
-    addDays(now, -Math.max(0, sending.frequencyCapDays)),
-  );
-  if (!reserved) {
-    const fresh = await deps.customers.get(customer.customerId);
-    if (!fresh || !hasMarketingConsent(fresh) || fresh.suppression) {
-      await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: 'consent withdrawn' });
+  // One conditional write of the customer: the slot, and the due instant after this step, only while consent
+  // stands, nothing suppresses the address (I2), the cap allows and the episode is the one planned (no purchase
+  // since): an unsubscribe, complaint or purchase that landed after planning stops the send here.
+  const customer = await deps.customers.reserveSend(task.customerId, {
+    at: now,
+    notAfter: addDays(now, -Math.max(0, sending.frequencyCapDays)),
+    episode: { stage: plan.stage, start: plan.episodeStart },
+    dueAt: plan.nextDueAt ?? undefined,
+  });
+  const address = customer?.email;
+  if (!customer || !address) {
+    const release = (error: string) => deps.ledger.complete(task.customerId, entry.key, { status: 'released', error });
+    const fresh = await deps.customers.get(task.customerId);
+    if (!fresh || episodeStart(fresh, campaign.trigger) !== plan.episodeStart) {
+      await release('episode changed');
+      return { ...result, skip: 'episode-changed' };
+    }
+    if (recipientIneligibility(fresh) || !hasMarketingConsent(fresh)) {
+      await release('consent withdrawn');
       return { ...result, skip: 'no-consent' };
     }
-    await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: 'frequency cap' });
-    await reschedule(capEnds(customer, now, sending));
+    await release('frequency cap');
+    await reschedule(capEnds(fresh, now, sending));
     return { ...result, outcome: 'capped' };
   }
-  // The step counts as taken from here on (sent, failed for good, or claimed with an unknown outcome).
-  const afterStep = () => {
-    record.taken.set(next.step.id, task.runAsOf);
-    return nextCampaignDueAt(customer, records, now);
-  };
   const { email } = composeWinbackEmail(
-    recipient,
-    next.step,
+    { ...customer, email: address },
+    step,
     task.episode,
-    renderingConfig(record.campaign, config),
+    renderingConfig(campaign, config),
     task.runAsOf,
     ctx.from,
     ctx.unsubscribe,
@@ -166,12 +157,11 @@ export async function sendWinbackTask(
     await ctx.wait();
     try {
       const { messageId } = await deps.email.send(email);
-      await deps.ledger.complete(customer.customerId, entry.key, {
+      await deps.ledger.complete(task.customerId, entry.key, {
         status: 'sent',
         sentAt: new Date().toISOString(),
         messageId,
       });
-      await reschedule(afterStep());
       return { ...result, outcome: 'sent' };
     } catch (error) {
       // Classified by the sender adapter; its detail never quotes the address (it is stored in the ledger and shown
@@ -183,25 +173,23 @@ export async function sendWinbackTask(
         continue;
       }
       if (outcome === 'unknown') {
-        await deps.ledger.complete(customer.customerId, entry.key, {
+        await deps.ledger.complete(task.customerId, entry.key, {
           status: 'claimed',
           error: `outcome unknown: ${message}`,
         });
-        await reschedule(afterStep());
         return { ...result, outcome: 'unknownOutcome' };
       }
       // SES answered with a refusal: no email exists, so the frequency-cap slot is given back.
       if (sending.frequencyCapDays > 0) {
-        await deps.customers.releaseMarketingSlot(customer.customerId, now, customer.lastMarketingEmailAt);
+        await deps.customers.releaseMarketingSlot(task.customerId, now, customer.lastMarketingEmailAt);
       }
       if (outcome === 'transient') {
-        await deps.ledger.complete(customer.customerId, entry.key, { status: 'released', error: message });
+        await deps.ledger.complete(task.customerId, entry.key, { status: 'released', error: message });
         // Still due: the next run tries again.
         await reschedule(now);
         return { ...result, outcome: 'deferred' };
       }
-      await deps.ledger.complete(customer.customerId, entry.key, { status: 'failed', error: message });
-      await reschedule(afterStep());
+      await deps.ledger.complete(task.customerId, entry.key, { status: 'failed', error: message });
       return { ...result, outcome: 'failed' };
     }
   }
@@ -212,4 +200,49 @@ function capEnds(customer: Customer, now: string, sending: SendingPolicy): strin
   const inAnHour = new Date(Date.parse(now) + 3_600_000).toISOString();
   const ends = customer.lastMarketingEmailAt ? addDays(customer.lastMarketingEmailAt, sending.frequencyCapDays) : '';
   return ends > inAnHour ? ends : inAnHour;
+}
+
+/**
+ * The plan of a task that does not carry one (queued before planners wrote it): the customer and its ledger entries
+ * read, the same checks the planner made (the episode, eligibility, the treated enrollment, the pending step).
+ */
+async function lookUpPlan(
+  deps: WinbackSendDeps,
+  campaigns: readonly Campaign[],
+  task: WinbackTask,
+): Promise<{ plan: NonNullable<WinbackTask['plan']> } | { skip: NonNullable<SendResult['skip']> }> {
+  const customer = await deps.customers.get(task.customerId);
+  if (!customer) return { skip: 'episode-changed' };
+  // Every campaign's current episode: when this one's sequence ends, another campaign may be next.
+  const records = episodesOf(customer, campaigns, await deps.ledger.forCustomer(customer.customerId, ''));
+  const record = records.find((r) => r.campaign.id === task.campaignId);
+  const start = record ? episodeStart(customer, record.campaign.trigger) : undefined;
+  if (!record || !start || record.episode !== task.episode) return { skip: 'episode-changed' };
+  const reschedule = async (dueAt: string | undefined) => {
+    if (dueAt !== customer.winbackDueAt)
+      await deps.customers.setWinbackDue(customer.customerId, customer.dormantSince, dueAt);
+  };
+  const ineligible = recipientIneligibility(customer);
+  if (ineligible) {
+    await reschedule(undefined);
+    return { skip: ineligible };
+  }
+  const pending = pendingStep(record);
+  const dropped = record.enrollment?.arm !== 'treated' ? 'not-enrolled' : !pending ? 'sequence-complete' : undefined;
+  if (dropped || !pending || pending.step.id !== task.stepId || pending.dueAt > task.runAsOf) {
+    await reschedule(nextCampaignDueAt(customer, records, task.runAsOf));
+    return { skip: dropped ?? (pending?.step.id !== task.stepId ? 'step-taken' : 'not-due-yet') };
+  }
+  const after = records.map((r) =>
+    r === record ? { ...r, taken: new Map([...r.taken, [task.stepId, task.runAsOf]]) } : r,
+  );
+  return {
+    plan: {
+      stage: record.campaign.trigger.stage,
+      episodeStart: start,
+      dormantSince: customer.dormantSince ?? null,
+      timeZone: customer.timeZone,
+      nextDueAt: nextCampaignDueAt(customer, after, task.runAsOf) ?? null,
+    },
+  };
 }

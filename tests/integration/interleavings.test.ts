@@ -60,6 +60,11 @@ function paused(stores: Stores) {
       await hold();
       return c.reserveMarketingSlot(id, at, notAfter);
     },
+    // The sender's one customer write (slot, due instant, episode and consent in its condition).
+    reserveSend: async (id, input) => {
+      await hold();
+      return c.reserveSend(id, input);
+    },
     setWinbackDue: async (...args) => {
       await hold();
       return c.setWinbackDue(...args);

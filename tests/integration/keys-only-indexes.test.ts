@@ -752,10 +752,11 @@ describe('what the projection changes (capacity units and storage, ALL before vs
         expect(after[op]?.indexWrite ?? 0, op).toBeLessThanOrEqual(before[op]?.indexWrite ?? 0);
         expect(after[op]?.tableWrite, op).toBe(before[op]?.tableWrite);
       }
+      // The email path's index writes at least halve (the sender's one customer write, since campaigns, makes the
+      // table writes the same in both layouts; what keys-only saves is the index copies).
       const email = 'win-back run, per email sent (planner + sender)';
-      expect((after[email]?.indexWrite ?? 0) + (after[email]?.tableWrite ?? 0)).toBeLessThan(
-        0.6 * ((before[email]?.indexWrite ?? 0) + (before[email]?.tableWrite ?? 0)),
-      );
+      expect(after[email]?.indexWrite ?? 0).toBeGreaterThan(0);
+      expect(after[email]?.indexWrite ?? 0).toBeLessThanOrEqual(0.5 * (before[email]?.indexWrite ?? 0));
     }
   }, 600_000);
 });

@@ -298,10 +298,30 @@ describe('win-back planner leases on a durable queue', () => {
     );
     const planned = Object.values(summary.steps).reduce((n, c) => n + c.planned, 0);
     expect(planned).toBeGreaterThan(4);
-    const lease = addDays(now, 180 / 1440);
     const after = await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }));
-    const leased = after.filter((c) => c.winbackDueAt === lease).length;
     expect(after.filter((c) => fastSender.has(c.customerId)).every((c) => c.winbackDueAt === day(14))).toBe(true);
+    // A first step planned with its enrollment is leased by the enrollment record (no customer write): the next
+    // run, within the lease, plans none of the queued customers again; a fast sender's due instant stands.
+    const again = (at: string, runId: string) =>
+      planWinback(
+        {
+          customers: env.stores.customers,
+          ledger: env.stores.ledger,
+          queue: { durable: true, enqueue: async () => [] },
+        },
+        { asOf: day(0), now: at, config: config.winback, sending, runId, leaseMinutes: 180 },
+      );
+    const within = await again(addDays(now, 60 / 1440), 'within-lease');
+    expect(Object.values(within.steps).reduce((n, c) => n + c.planned, 0)).toBe(0);
+    expect(Object.values(within.steps).reduce((n, c) => n + c.inFlight, 0)).toBe(planned - fastSender.size);
+    // When the lease ends, a task that never reached a sender is planned again (lost messages are not lost sends).
+    const later = await again(addDays(now, 200 / 1440), 'after-lease');
+    expect(Object.values(later.steps).reduce((n, c) => n + c.planned, 0)).toBe(planned - fastSender.size);
+    // Those later tasks are leased with a write (their enrollment is old): the due instant moves to the lease end.
+    const lease = addDays(addDays(now, 200 / 1440), 180 / 1440);
+    const leased = (await collect(env.stores.customers.scan({ segment: 0, totalSegments: 1 }))).filter(
+      (c) => c.winbackDueAt === lease,
+    ).length;
     expect(leased).toBe(planned - fastSender.size);
   });
 });

@@ -195,6 +195,42 @@ export function dynamoCustomers(
         ),
       );
     },
+    async reserveSend(customerId, { at, notAfter, episode, dueAt }) {
+      const dueShard = `wd#${String(shardOf(customerId, options.indexShards)).padStart(2, '0')}`;
+      try {
+        const result = await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId },
+            UpdateExpression: dueAt
+              ? 'SET lastMarketingEmailAt = :at, winbackDueAt = :due, winbackDueShard = :shard, #v = #v + :one'
+              : 'SET lastMarketingEmailAt = :at, #v = #v + :one REMOVE winbackDueAt, winbackDueShard',
+            // Consent, suppression, the cap and the episode in one condition: whatever changed since planning wins.
+            ConditionExpression: [
+              'attribute_exists(customerId) AND attribute_exists(email)',
+              'consent.marketing = :yes AND attribute_not_exists(suppression)',
+              '(attribute_not_exists(lastMarketingEmailAt) OR lastMarketingEmailAt <= :cutoff)',
+              episode.stage === 'dormant' ? 'dormantSince = :start' : 'stage = :stage AND stageSince = :start',
+            ].join(' AND '),
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: {
+              ':at': at,
+              ':cutoff': notAfter,
+              ':one': 1,
+              ':yes': true,
+              ':start': episode.start,
+              ...(episode.stage === 'dormant' ? {} : { ':stage': episode.stage }),
+              ...(dueAt ? { ':due': dueAt, ':shard': dueShard } : {}),
+            },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return result.Attributes ? parseOrThrow(result.Attributes) : undefined;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
+    },
     async releaseMarketingSlot(customerId, at, previous) {
       try {
         await client.send(
