@@ -57,9 +57,11 @@ export function costAssumptions(m: MeasuredRuns, r: BenchResults): string[] {
       `(${inv.sesEventTypes.join(', ')}); each one ses-feedback invocation (SES publishes to the default bus: no ` +
       'PutEvents charge), priced by the measured path it takes (bounce and complaint read and write the customer; ' +
       'delivery reads it and records on the ledger, writing the customer only after soft bounces (not modelled: ' +
-      'rare); open, click, reject record on the ledger; send and delay resolve the claim). Sends measured before ' +
-      'the delivery change: the delivery path is that measurement without its customer PutItem, the bounce path ' +
-      'the measurement itself. ' +
+      'rare); open, click, reject record on the ledger; send and delay resolve the claim). ' +
+      (r.sends?.feedback?.bounce
+        ? 'Each path measured on its own (a transient bounce for the bounce path). '
+        : 'Sends measured before the delivery change: the delivery path is that measurement without its customer ' +
+          'PutItem, the bounce path the measurement itself. ') +
       `Unsubscribes: ${pct(UNSUBSCRIBES_PER_EMAIL, 1)} of emails, each a GET and a POST.`,
     `Event-driven invocations (record-activity, ses-feedback, unsubscribe) are billed ${EVENT_INVOCATION_SECONDS * 1000} ms ` +
       `each (assumption; measured locally ${(m.recordActivity.localSecondsPerEvent * 1000).toFixed(1)} ms per order event ` +
@@ -100,8 +102,9 @@ export function costAssumptions(m: MeasuredRuns, r: BenchResults): string[] {
     `FIXED, from the synthesized template (${inv.configFile}): ${inv.alarms.length} alarms × ` +
       `$${PRICES.cloudwatchAlarmUsdPerMonth}, ${inv.dashboards} dashboard × $${PRICES.cloudwatchDashboardUsdPerMonth}, ` +
       `${inv.kmsKeys} KMS key × $${PRICES.kmsUsdPerKeyMonth}, ${inv.secrets} secret × ` +
-      `$${PRICES.secretsManagerUsdPerSecretMonth}; their API calls (cached secret reads, key use by the alarm topic) ` +
-      'are cents and not counted.',
+      `$${PRICES.secretsManagerUsdPerSecretMonth}; their API calls (cached secret reads` +
+      `${inv.kmsKeys ? ', key use by the alarm topic' : ''}) are cents and not counted. Log groups, the custom ` +
+      'event bus, queues, the state machines and the schedules cost nothing while unused.',
     `Custom metrics: ${inv.customMetrics.length} (${inv.customMetrics.map((c) => `${c.name} of ${c.job}`).join(', ') || 'none'}: ` +
       "each function's JOB_METRICS (functions/metrics.ts) filtered by the PUBLISHED_METRICS the template gives it, " +
       '× the Powertools `service` dimension, the only one functions/job-handler.ts sets), $' +
@@ -113,14 +116,22 @@ export function costAssumptions(m: MeasuredRuns, r: BenchResults): string[] {
     `CloudWatch Logs: per invocation ${LOG_BYTES.systemPerInvocation} B of platform lines (only where the system ` +
       `log level is INFO or DEBUG; ${inv.functions.filter((f) => !platformLinesLogged(f.systemLogLevel)).length} of ` +
       `${inv.functions.length} functions log WARN and above) + one ` +
-      `${LOG_BYTES.summaryLine} B summary line + ${LOG_BYTES.emfLine} B of EMF where the handler publishes metrics; ` +
+      `${LOG_BYTES.summaryLine} B summary line (application log level INFO) + ${LOG_BYTES.emfLine} B of EMF where ` +
+      `the handler publishes metrics (${inv.functions
+        .filter((f) => f.emfLinesPerInvocation > 0)
+        .map((f) => f.job)
+        .join(', ')}); ` +
       `${LOG_BYTES.stateMachineEvent} B per state transition (logging level ALL); $${PRICES.cloudwatchLogsIngestUsdPerGb}/GB ` +
       `ingested and $${PRICES.cloudwatchLogsStorageUsdPerGbMonth}/GB-month stored for the ` +
       `${Math.max(...inv.logRetentionDays)}-day retention (uncompressed: an upper bound).`,
-    `X-Ray: tracing is Active on ${traced} of ${inv.functions.length} functions` +
-      `${inv.stateMachines.some((s) => s.tracing) ? ' and on the state machine' : ''}; Lambda records the first ` +
-      'request each second and 5% of the rest, per function (modelled with the invocations spread evenly, Poisson ' +
-      `arrivals: an upper bound), at $${PRICES.xrayUsdPerMillionTracesRecorded} per million traces recorded.`,
+    traced || inv.stateMachines.some((sm) => sm.tracing)
+      ? `X-Ray: tracing is Active on ${traced} of ${inv.functions.length} functions and ` +
+        `${inv.stateMachines.filter((sm) => sm.tracing).length} of ${inv.stateMachines.length} state machines; ` +
+        'Lambda records the first request each second and 5% of the rest, per function (modelled with the ' +
+        'invocations spread evenly, Poisson arrivals: an upper bound), at ' +
+        `$${PRICES.xrayUsdPerMillionTracesRecorded} per million traces recorded.`
+      : `X-Ray: tracing off on all ${inv.functions.length} functions and ${inv.stateMachines.length} state machines ` +
+        '(the default `tracing: false`): no traces recorded.',
     'Not modelled: the S3 report files, data transfer, SES dedicated IPs or Virtual Deliverability Manager, CloudTrail.',
     'One-time (not in the monthly total): the first full flag pass (everyone read and written, through the state ' +
       'machine) and the win-back catch-up day after install (every customer in a dormancy episode read once; ' +

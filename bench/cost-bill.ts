@@ -9,9 +9,20 @@ import {
   usdRead,
   usdWrite,
 } from './prices.ts';
+import type { FunctionInventory } from './template.ts';
 
 /** The paths an SES event takes through applySesFeedback (shared/jobs/ses-feedback.ts), each measured. */
 export type FeedbackPath = 'send' | 'delivery' | 'open' | 'bounce';
+/** Per SES event on a path: requests and capacity units, `writeUnits` including the failed conditional writes. */
+export interface FeedbackPathUnits {
+  requests: number;
+  readUnits: number;
+  writeUnits: number;
+  /** the part of writeUnits that failed conditional writes cost (resolving a claim already resolved) */
+  failedWriteUnits: number;
+}
+/** ses-feedback's measured units per event, by path. */
+export type FeedbackUnits = Record<FeedbackPath, FeedbackPathUnits>;
 
 /**
  * The rest of a real bill, next to the four jobs' core (cost.ts): the fixed items of the synthesized stack (alarms,
@@ -59,8 +70,9 @@ export const UNSUBSCRIBES_PER_EMAIL = 0.005;
 export const EVENT_INVOCATION_SECONDS = 0.1;
 /**
  * CloudWatch Logs bytes (assumptions, JSON log format): the platform.start and platform.report lines of an
- * invocation (with X-Ray fields), one Powertools summary line (measured locally at ~570 B with the Lambda
- * context), one EMF line where the handler publishes metrics (~350 B for 3 metrics), and one Step Functions
+ * invocation (where the system log level lets them through), one Powertools summary line (measured locally at
+ * ~570 B with the Lambda context), one EMF line where the handler publishes metrics (~350 B for 3 metrics; fewer
+ * metrics make it shorter, not counted), and one Step Functions
  * execution-history event per state transition (logging level ALL, no execution data).
  */
 export const LOG_BYTES = { systemPerInvocation: 700, summaryLine: 600, emfLine: 350, stateMachineEvent: 400 } as const;
@@ -98,6 +110,12 @@ export interface RestOfBill {
   sesFeedback: {
     readUnits: number;
     writeUnits: number;
+    /** the failed conditional writes among writeUnits */
+    failedWriteUnits: number;
+    /** SES events per month by the path they take */
+    eventsByPath: Record<FeedbackPath, number>;
+    /** CloudWatch Logs bytes of one invocation (what the log levels let through) */
+    logBytesPerEvent: number;
     gbSeconds: number;
     dynamodbUsd: number;
     lambdaUsd: number;
@@ -147,16 +165,29 @@ export function tracesRecorded(n: number): number {
 /** Hours of a month in which a metric with `n` datapoints, spread evenly, receives data (an upper bound). */
 export const activeHours = (n: number) => HOURS_PER_MONTH * (1 - Math.exp(-n / HOURS_PER_MONTH));
 
-/** Whether a function's Lambda platform lines (platform.start, platform.report: INFO) reach its log group. */
-export const platformLinesLogged = (systemLogLevel: string) => systemLogLevel === 'INFO' || systemLogLevel === 'DEBUG';
+/** Whether INFO lines reach a log group at this level: Lambda's platform.start and platform.report (the system log
+ * level), the handler's summary line (the application log level). */
+const infoLogged = (level: string) => level === 'INFO' || level === 'DEBUG' || level === 'TRACE';
+export const platformLinesLogged = (systemLogLevel: string) => infoLogged(systemLogLevel);
+export const summaryLineLogged = (applicationLogLevel: string) => infoLogged(applicationLogLevel);
+
+/** CloudWatch Logs bytes of one invocation of a function, by its log levels and the metrics it publishes. */
+function logBytesPerInvocation(fn: FunctionInventory): number {
+  // platform.start and platform.report are INFO lines: a system log level of WARN leaves them out.
+  const system = platformLinesLogged(fn.systemLogLevel) ? LOG_BYTES.systemPerInvocation : 0;
+  const summary = summaryLineLogged(fn.applicationLogLevel) ? LOG_BYTES.summaryLine : 0;
+  // EMF lines are not filtered by the log level (Powertools Metrics writes them with its own console).
+  return system + summary + fn.emfLinesPerInvocation * LOG_BYTES.emfLine;
+}
 
 export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
   const inv = m.inventory;
-  const memoryOf = (job: string) => {
+  const functionOf = (job: string) => {
     const fn = inv.functions.find((f) => f.job === job);
     if (!fn) throw new Error(`the synthesized stack has no ${job} function`);
-    return fn.memoryMb;
+    return fn;
   };
+  const memoryOf = (job: string) => functionOf(job).memoryMb;
   const perCustomerPerMonth = m.orders.perCustomerPerMonth;
   const orderEvents = x.customers * perCustomerPerMonth;
   const sesEventShares = publishedSesEvents(inv.sesEventTypes);
@@ -189,15 +220,22 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
 
   let fbRead = 0;
   let fbWrite = 0;
+  let fbFailed = 0;
+  const eventsByPath: Record<FeedbackPath, number> = { send: 0, delivery: 0, open: 0, bounce: 0 };
   for (const [type, share] of sesEventShares) {
     const path = m.sesFeedback[FEEDBACK_PATH[type]];
     fbRead += x.emailsPerMonth * share * path.readUnits;
     fbWrite += x.emailsPerMonth * share * path.writeUnits;
+    fbFailed += x.emailsPerMonth * share * path.failedWriteUnits;
+    eventsByPath[FEEDBACK_PATH[type]] += x.emailsPerMonth * share;
   }
   const fbGbs = sesEvents * EVENT_INVOCATION_SECONDS * (memoryOf('ses-feedback') / 1024);
   const sesFeedback = {
     readUnits: fbRead,
     writeUnits: fbWrite,
+    failedWriteUnits: fbFailed,
+    eventsByPath,
+    logBytesPerEvent: logBytesPerInvocation(functionOf('ses-feedback')),
     gbSeconds: fbGbs,
     dynamodbUsd: usdRead(fbRead) + usdWrite(fbWrite),
     lambdaUsd: usdGbs(fbGbs) + usdLambdaRequests(sesEvents),
@@ -225,10 +263,8 @@ export function restOfBill(m: MeasuredRuns, x: BillInputs): RestOfBill {
   let traces = 0;
   for (const fn of inv.functions) {
     const n = invocationsByJob[fn.job] ?? 0;
-    // platform.start and platform.report are INFO lines: a system log level of WARN leaves them out.
-    const system = platformLinesLogged(fn.systemLogLevel) ? n * LOG_BYTES.systemPerInvocation : 0;
-    systemBytes += system;
-    logBytes += system + n * (LOG_BYTES.summaryLine + fn.emfLinesPerInvocation * LOG_BYTES.emfLine);
+    systemBytes += platformLinesLogged(fn.systemLogLevel) ? n * LOG_BYTES.systemPerInvocation : 0;
+    logBytes += n * logBytesPerInvocation(fn);
     if (fn.tracingActive) traces += tracesRecorded(n);
   }
   for (const sm of inv.stateMachines) {

@@ -1,6 +1,6 @@
 // Over 400 lines on purpose: the one monthly bill of the deployed design (every priced line at each size), kept
 // in one place so its rows are read, and checked, together; its inputs live in cost-bill.ts and cost-assumptions.ts.
-import { type BillInputs, type FeedbackPath, type RestOfBill, restOfBill } from './cost-bill.ts';
+import { type BillInputs, type FeedbackUnits, type RestOfBill, restOfBill } from './cost-bill.ts';
 import {
   DAYS_PER_MONTH,
   ITEM_OVERHEAD_BYTES,
@@ -45,8 +45,8 @@ export function fullPassTransitions(segments: number, invocations: number): numb
   return 4 + 2 * segments + 3 * invocations;
 }
 
-/** A KEYS_ONLY entry of a customer index: customerId and the index's two key attributes (names included). */
-export const KEYS_ONLY_ENTRY_BYTES = 70;
+/** A KEYS_ONLY customer index entry, names included: customerId (18 B for c0001234) + shard (17–23 B) + instant (35 B). */
+export const KEYS_ONLY_ENTRY_BYTES = 75;
 
 /**
  * Per-unit figures for the design in the template (capacity units as the local server reported them; adjusted
@@ -143,7 +143,7 @@ export interface MeasuredRuns {
     localSecondsPerEvent: number;
   };
   /** ses-feedback per SES event, by the paths that differ (sends) */
-  sesFeedback: Record<FeedbackPath, { requests: number; readUnits: number; writeUnits: number }>;
+  sesFeedback: FeedbackUnits;
   /** the synthesized stack (alarms, dashboards, functions, keys, secrets, tables, metrics) */
   inventory: StackInventory;
 }

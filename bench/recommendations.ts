@@ -1,9 +1,9 @@
 import type { MeasuredRuns, ScaledCost } from './cost.ts';
-import { EVENT_INVOCATION_SECONDS, LOG_BYTES, platformLinesLogged } from './cost-bill.ts';
-import { PRICES, usdGbs } from './prices.ts';
+import { EVENT_INVOCATION_SECONDS, LOG_BYTES, platformLinesLogged, SES_EVENTS_PER_EMAIL } from './cost-bill.ts';
+import { PRICES, usdGbs, usdLambdaRequests, usdRead, usdWrite } from './prices.ts';
 import type { StackInventory } from './template.ts';
 
-/** A change to infra/ or shared/ and what it would save a month at each modelled size. */
+/** A change to infra/, functions/ or shared/ and what it would save a month at each modelled size. */
 export interface Recommendation {
   id: string;
   change: string;
@@ -112,6 +112,47 @@ export function recommendations(m: MeasuredRuns, scaled: ScaledCost[]): Recommen
             share('unsubscribe') * x.bill.unsubscribe.gbSeconds,
         ),
       ),
+      estimate: true,
+    });
+  }
+  // ses-feedback resolves the claim of every SES event but a reject with a conditional UpdateItem; the sender has
+  // completed the claim long before, so nearly every one fails, and a failed conditional write is billed as a write.
+  // An eventually consistent read (0.5 RCU) where no ledger field is recorded (send, delivery delay) would tell.
+  const failing = Object.values(m.sesFeedback).some((p) => p.failedWriteUnits > 0);
+  if (failing) {
+    out.push({
+      id: 'feedback-resolve',
+      change:
+        'ses-feedback: resolve a claim only when the ledger entry is still `claimed`, seen in the entry the ' +
+        'ledger update returns (ReturnValues ALL_NEW) or, for Send and DeliveryDelay events, in an eventually ' +
+        'consistent GetItem, instead of a conditional UpdateItem per event (shared/jobs/ses-feedback.ts, the ledger adapter)',
+      why:
+        'the sender completes the claim before SES answers, so the conditional write fails on nearly every SES ' +
+        'event (measured: 1 failed write per event on every path), and DynamoDB bills a failed conditional write ' +
+        'as a write',
+      savingUsd: each(
+        (x) => usdWrite(x.bill.sesFeedback.failedWriteUnits) - usdRead(0.5 * x.bill.sesFeedback.eventsByPath.send),
+      ),
+      estimate: true,
+    });
+  }
+  if (inv.sesEventTypes.includes('send')) {
+    const fb = inv.functions.find((f) => f.job === 'ses-feedback');
+    const perEvent =
+      usdGbs(EVENT_INVOCATION_SECONDS * ((fb?.memoryMb ?? 0) / 1024)) + usdLambdaRequests(1) + usdRead(0.5);
+    out.push({
+      id: 'send-events',
+      change:
+        'publish no SEND events from the configuration set (infra/: MatchingEventTypes); a later delivery, ' +
+        'bounce, complaint, open or delay still proves acceptance (after the change above)',
+      why:
+        'a Send event only resolves a claim the sender has completed: one ses-feedback invocation and its log ' +
+        'line per email',
+      savingUsd: each((x) => {
+        const sends = x.ses.emailsPerMonth * SES_EVENTS_PER_EMAIL.send;
+        const logGb = (sends * x.bill.sesFeedback.logBytesPerEvent) / 2 ** 30;
+        return sends * perEvent + logGb * PRICES.cloudwatchLogsIngestUsdPerGb;
+      }),
       estimate: true,
     });
   }

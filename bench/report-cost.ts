@@ -1,16 +1,115 @@
 import type { ScaledCost } from './cost.ts';
-import { BEFORE, type CostLine, type CostLines, costLines, FIXED_LINES, LINE_LABELS, sumLines } from './cost-lines.ts';
+import {
+  BEFORE,
+  type CostLine,
+  type CostLines,
+  costLines,
+  DONE,
+  FIXED_LINES,
+  GOALS,
+  goalFigures,
+  LINE_LABELS,
+  sumLines,
+} from './cost-lines.ts';
 import { dec, int, pct, table, usd } from './format.ts';
 import { PRICES } from './prices.ts';
 import { type BenchResults, sectionRun } from './results.ts';
-import type { CostResult } from './scenarios/cost.ts';
+import { COST_MODEL_VERSION, type CostResult } from './scenarios/cost.ts';
 
 const usd2 = (n: number) => `$${dec(n, 2)}`;
 
-/** The bill as line items, before the issue "The job as the unit of the house" and now, side by side per size. */
+const signed = (n: number) => (Math.abs(n) < 0.005 ? '$0.00' : `${n < 0 ? '−' : '+'}${usd2(Math.abs(n))}`);
+const linesNow = (cost: CostResult) => cost.scaled.map((x) => ({ customers: x.customers, lines: costLines(x) }));
+const beforeAt = (customers: number) => BEFORE.bySize.find((b) => b.customers === customers)?.lines;
+/** A line's share of each additional 1M customers between the 1M and 10M columns. */
+const perMillionAt10m = (bySize: { customers: number; lines: CostLines }[], line: CostLine) => {
+  const [m1, m10] = [bySize.find((s) => s.customers === 1e6), bySize.find((s) => s.customers === 1e7)];
+  return m1 && m10 ? (m10.lines[line] - m1.lines[line]) / 9 : 0;
+};
+
+/** The goals, before (BEFORE), now, and with the recommendations that are left. */
+export function goalsTable(cost: CostResult): string {
+  const before = goalFigures(BEFORE.bySize);
+  const now = goalFigures(linesNow(cost));
+  const i1 = cost.scaled.findIndex((x) => x.customers === 1e6);
+  const i10 = cost.scaled.findIndex((x) => x.customers === 1e7);
+  const [w1, w10] = [cost.withRecommendationsUsd[i1] ?? 0, cost.withRecommendationsUsd[i10] ?? 0];
+  const met = (ok: boolean) => (ok ? '**yes**' : '**no**');
+  return table(
+    ['goal (SES excluded)', `before (${BEFORE.commit})`, 'now', 'met now?', 'with the recommendations left'],
+    [
+      [
+        `≤ $${GOALS.allInAt1mUsd} a month all in at 1M customers`,
+        usd2(before.allInAt1mUsd),
+        `**${usd2(now.allInAt1mUsd)}**`,
+        met(now.allInMet),
+        usd2(w1),
+      ],
+      [
+        `≤ $${GOALS.perAdditionalMillionAt10mUsd} per additional 1M customers at 10M`,
+        usd2(before.perAdditionalMillionAt10mUsd),
+        `**${usd2(now.perAdditionalMillionAt10mUsd)}**`,
+        met(now.perMillionMet),
+        usd2((w10 - w1) / 9),
+      ],
+    ],
+  );
+}
+
+/** The recommendations made since BEFORE: the lines each acts on, before minus now, per size and per additional 1M. */
+export function doneTable(cost: CostResult): string {
+  const now = linesNow(cost);
+  const before = now.map((n) => ({ customers: n.customers, lines: beforeAt(n.customers) }));
+  const known = before.every((b) => b.lines) ? (before as { customers: number; lines: CostLines }[]) : undefined;
+  const effect = (lines: readonly CostLine[], i: number) => {
+    const b = before[i]?.lines;
+    const n = now[i]?.lines;
+    return b && n ? sumLines(n, lines) - sumLines(b, lines) : 0;
+  };
+  const perMillion = (lines: readonly CostLine[]) =>
+    known ? lines.reduce((d, line) => d + perMillionAt10m(now, line) - perMillionAt10m(known, line), 0) : 0;
+  const all = DONE.flatMap((d) => d.lines);
+  return table(
+    ['change made', 'lines of the bill', ...now.map((n) => `at ${int(n.customers)}`), 'per additional 1M at 10M'],
+    [
+      ...DONE.map((d) => [
+        d.change,
+        d.lines.map((l) => LINE_LABELS[l]).join('; '),
+        ...now.map((_, i) => signed(effect(d.lines, i))),
+        signed(perMillion(d.lines)),
+      ]),
+      ['**all of them**', '', ...now.map((_, i) => `**${signed(effect(all, i))}**`), `**${signed(perMillion(all))}**`],
+    ],
+  );
+}
+
+/** What each additional 1M customers at 10M pays for, line by line (the lines that grow), before and now. */
+export function perMillionTable(cost: CostResult): string {
+  const now = linesNow(cost);
+  const before = BEFORE.bySize;
+  const growing = (Object.keys(LINE_LABELS) as CostLine[]).filter((l) => !FIXED_LINES.includes(l));
+  const total = growing.reduce((n, l) => n + perMillionAt10m(now, l), 0);
+  return table(
+    ['per additional 1M customers at 10M', 'before', 'now', 'share now'],
+    [
+      ...growing
+        .map((l) => ({ l, n: perMillionAt10m(now, l) }))
+        .sort((a, b) => b.n - a.n)
+        .map(({ l, n }) => [LINE_LABELS[l], usd2(perMillionAt10m(before, l)), usd2(n), pct(n / total)]),
+      [
+        '**all**',
+        `**${usd2(growing.reduce((n, l) => n + perMillionAt10m(before, l), 0))}**`,
+        `**${usd2(total)}**`,
+        '100%',
+      ],
+    ],
+  );
+}
+
+/** The bill as line items, before (BEFORE) and now, side by side per size. */
 export function beforeAfterTable(cost: CostResult): string {
-  const now = cost.scaled.map((x) => ({ customers: x.customers, lines: costLines(x) }));
-  const before = now.map((n) => BEFORE.bySize.find((b) => b.customers === n.customers)?.lines);
+  const now = linesNow(cost);
+  const before = now.map((n) => beforeAt(n.customers));
   const cells = (pick: (lines: CostLines) => number) =>
     now.flatMap((n, i) => {
       const b = before[i];
@@ -49,6 +148,15 @@ export function beforeAfterTable(cost: CostResult): string {
 export function costSection(r: BenchResults): string[] {
   const cost = r.cost;
   if (!cost) return [];
+  if (cost.model !== COST_MODEL_VERSION) {
+    return [
+      '## Monthly cost of the deployed design',
+      '',
+      `The cost section in results.json (run ${cost.run}) was written by an earlier version of the model: run ` +
+        '`npm run bench -- --scenarios cost` to recompute it from the measured sections.',
+      '',
+    ];
+  }
   const scaled = cost.scaled;
   const inv = cost.measured.inventory;
   const row = (label: string, f: (x: ScaledCost, i: number) => string) => [label, ...scaled.map(f)];
@@ -70,12 +178,27 @@ export function costSection(r: BenchResults): string[] {
         .join(', ')}.` +
       (stale.length ? ` **Stale:** ${stale.join(', ')} measured again since; run \`--scenarios cost\`.` : ''),
     '',
-    `Before (commit ${BEFORE.commit}, the cost run of ${BEFORE.run.slice(0, 16)}Z: ${BEFORE.customMetrics} custom ` +
-      `metrics, the dashboard, the alarm topic's KMS key, ${BEFORE.alarms} alarms, platform log lines, 512 MB event ` +
-      'handlers, a customer write per SES delivery, customer indexes projecting ALL) and now, from the same measured ' +
-      'sections:',
+    `Before: the bill docs/scaling.md gave (commit ${BEFORE.commit}, the cost run of ${BEFORE.run.slice(0, 16)}Z: ` +
+      `${BEFORE.functions} functions with X-Ray tracing, ${BEFORE.customMetrics} custom metrics, the dashboard, the ` +
+      `alarm topic's KMS key, ${BEFORE.alarms} alarms, platform log lines, 512 MB event handlers, a customer write ` +
+      'per SES delivery, customer indexes projecting ALL; measured by the sections of 2026-11-23 and 2026-12-02). ' +
+      `Now: the stack as synthesized (${inv.functions.length} functions, ${inv.stateMachines.length} state machines), ` +
+      'from the sections listed above.',
     '',
     beforeAfterTable(cost),
+    '',
+    goalsTable(cost),
+    '',
+    '### Made since the figures before, and what each changed a month',
+    '',
+    'Each change with the lines of the bill it acts on (now minus before). The sections were measured again after ' +
+      'the changes, so a line also moves with the new measurement; where two changes share a line they are one row.',
+    '',
+    doneTable(cost),
+    '',
+    '### What each additional 1M customers pays for (between the 1M and 10M columns)',
+    '',
+    perMillionTable(cost),
     '',
     `Customer indexes: ${projection.template} in the template, measured with ${projection.measured}` +
       (projection.estimate ? ` (**estimate**: ${projection.estimate}).` : '.'),
@@ -184,7 +307,7 @@ export function costSection(r: BenchResults): string[] {
       ],
     ),
     '',
-    '### Recommendations (not made yet) and what each would save a month',
+    '### Recommendations left (not made yet) and what each would save a month',
     '',
     cost.recommendations.length === 0
       ? 'None left in the template.'

@@ -60,6 +60,8 @@ export interface FunctionInventory {
   tracingActive: boolean;
   /** LoggingConfig.SystemLogLevel (Lambda's default INFO when unset): platform.start/report lines below WARN */
   systemLogLevel: string;
+  /** LoggingConfig.ApplicationLogLevel (INFO when unset): the summary line of every invocation is INFO */
+  applicationLogLevel: string;
   /** EMF log lines per invocation: one when the function publishes any metric (functions/job-handler.ts) */
   emfLinesPerInvocation: number;
   /** the metrics it publishes: JOB_METRICS[job] filtered by its PUBLISHED_METRICS (`*` or unset: all) */
@@ -86,7 +88,9 @@ const FunctionPropertiesSchema = z.object({
   FunctionName: z.string(),
   MemorySize: z.number().default(128),
   TracingConfig: z.object({ Mode: z.string().optional() }).optional(),
-  LoggingConfig: z.object({ SystemLogLevel: z.string().optional() }).optional(),
+  LoggingConfig: z
+    .object({ SystemLogLevel: z.string().optional(), ApplicationLogLevel: z.string().optional() })
+    .optional(),
   Environment: z.object({ Variables: VariablesSchema.default({}) }).optional(),
 });
 
@@ -194,6 +198,7 @@ export function stackInventory(root: string, configFile = 'infra/config.example.
         memoryMb: p.MemorySize,
         tracingActive: p.TracingConfig?.Mode === 'Active',
         systemLogLevel: p.LoggingConfig?.SystemLogLevel ?? 'INFO',
+        applicationLogLevel: p.LoggingConfig?.ApplicationLogLevel ?? 'INFO',
         emfLinesPerInvocation: metrics.length > 0 ? 1 : 0,
         metrics,
       };

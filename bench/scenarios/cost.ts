@@ -17,7 +17,15 @@ export const MODELLED_CUSTOMERS = [100_000, 1_000_000, 10_000_000];
 /** Customers of the synthetic base the order rate is taken from (the first chunks the bench seeds). */
 const ORDER_RATE_SAMPLE = 20_000;
 
+/**
+ * The shape of CostResult: raised when it changes, so a cost section an older model wrote into results.json is
+ * reported as such instead of rendered with missing fields (bench/report-cost.ts).
+ */
+export const COST_MODEL_VERSION = 2;
+
 export interface CostResult {
+  /** COST_MODEL_VERSION of the model that wrote it (unset before version 2) */
+  model?: number;
   /** the run each input section was measured in (its generatedAt) */
   sources: Record<string, string>;
   assumptions: string[];
@@ -52,7 +60,7 @@ function projectionOf(r: BenchResults, run: string | undefined): string {
 
 /**
  * Write units of a flow measured with customer indexes projecting ALL, for KEYS_ONLY indexes (an estimate, an
- * upper bound): each index write of the measurement becomes one of at most 1 WRU (a keys-only entry is ~70 B;
+ * upper bound): each index write of the measurement becomes one of at most 1 WRU (a keys-only entry is ~75 B;
  * items of `itemBytes` cost ceil(itemBytes / 1 KB) per copy). With KEYS_ONLY DynamoDB writes an index only when the
  * item's key attributes for it change, so the real figure is lower: measure it by running the scenario again.
  */
@@ -136,6 +144,7 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
       requests: (f.requests - (customerWrite ? pick(f.requestsByCommand, 'requests', 'PutItem') : 0)) / n,
       readUnits: f.readUnits / n,
       writeUnits: (f.writeUnits + f.failedWrites - customerWrite) / n,
+      failedWriteUnits: f.failedWrites / n,
     };
   };
   const need = (type: MeasuredFeedback): FeedbackCost => {
@@ -261,6 +270,7 @@ export function costScenario(root: string, r: BenchResults): CostResult {
     if (section) sources[key] = section.run;
   }
   return {
+    model: COST_MODEL_VERSION,
     sources,
     assumptions: costAssumptions(measured, r),
     prices: PRICES,
