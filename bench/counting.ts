@@ -57,10 +57,29 @@ const empty = (): CommandCounts => ({
   indexWriteUnits: 0,
 });
 
-type Item = Record<string, unknown>;
-type ItemsByTable = Record<string, unknown[]>;
+/** The sum of two counts, field by field (every field: the return type requires each). */
+const add = (a: CommandCounts, b: CommandCounts): CommandCounts => ({
+  requests: a.requests + b.requests,
+  errors: a.errors + b.errors,
+  itemsRead: a.itemsRead + b.itemsRead,
+  keysRequested: a.keysRequested + b.keysRequested,
+  writeRequests: a.writeRequests + b.writeRequests,
+  unprocessed: a.unprocessed + b.unprocessed,
+  indexedWrites: a.indexedWrites + b.indexedWrites,
+  readUnits: a.readUnits + b.readUnits,
+  missingKeyUnits: a.missingKeyUnits + b.missingKeyUnits,
+  queryFloorUnits: a.queryFloorUnits + b.queryFloorUnits,
+  readUnitsBilled: a.readUnitsBilled + b.readUnitsBilled,
+  writeUnits: a.writeUnits + b.writeUnits,
+  indexReadUnits: a.indexReadUnits + b.indexReadUnits,
+  indexWriteUnits: a.indexWriteUnits + b.indexWriteUnits,
+});
 
-const asRecord = (value: unknown): Item => (value && typeof value === 'object' ? (value as Item) : {});
+type Item = Record<string, unknown>;
+
+/** Any non-null object: its properties, read by name, are unknown values. */
+const isItem = (value: unknown): value is Item => typeof value === 'object' && value !== null;
+const asRecord = (value: unknown): Item => (isItem(value) ? value : {});
 const countIn = (byTable: unknown): number =>
   Object.values(asRecord(byTable)).reduce<number>((n, list) => n + (Array.isArray(list) ? list.length : 0), 0);
 
@@ -101,10 +120,10 @@ export class DynamoCounter {
         const input = asRecord(args.input);
         const measured =
           (READS.has(name) || WRITES.has(name)) && !input.ReturnConsumedCapacity
-            ? { ...args, input: { ...input, ReturnConsumedCapacity: 'INDEXES' } }
+            ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' as const } }
             : args;
         try {
-          const result = await next(measured as typeof args);
+          const result = await next(measured);
           this.record(name, counts, input, asRecord(result.output));
           return result;
         } catch (error) {
@@ -166,8 +185,8 @@ export class DynamoCounter {
         const unprocessed = countIn(output.UnprocessedItems);
         counts.writeRequests += sent - unprocessed;
         counts.unprocessed += unprocessed;
-        for (const list of Object.values(asRecord(input.RequestItems) as ItemsByTable)) {
-          for (const request of list) {
+        for (const list of Object.values(asRecord(input.RequestItems))) {
+          for (const request of Array.isArray(list) ? list : []) {
             if (asRecord(asRecord(asRecord(request).PutRequest).Item).winbackShard) counts.indexedWrites += 1;
           }
         }
@@ -202,11 +221,9 @@ export class DynamoCounter {
 
 /** The sum over command names of one snapshot (or of several, added together). */
 export function sumCounts(...snapshots: Record<string, CommandCounts>[]): CommandCounts {
-  const sum = empty();
+  let sum = empty();
   for (const snapshot of snapshots) {
-    for (const c of Object.values(snapshot)) {
-      for (const key of Object.keys(sum) as (keyof CommandCounts)[]) sum[key] += c[key];
-    }
+    for (const c of Object.values(snapshot)) sum = add(sum, c);
   }
   return sum;
 }
@@ -218,10 +235,6 @@ export function addSnapshots(
 ): Record<string, CommandCounts> {
   const out: Record<string, CommandCounts> = {};
   for (const [name, c] of Object.entries(a)) out[name] = { ...c };
-  for (const [name, c] of Object.entries(b)) {
-    const into = out[name] ?? empty();
-    for (const key of Object.keys(into) as (keyof CommandCounts)[]) into[key] += c[key];
-    out[name] = into;
-  }
+  for (const [name, c] of Object.entries(b)) out[name] = add(out[name] ?? empty(), c);
   return out;
 }

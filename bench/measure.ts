@@ -35,7 +35,9 @@ export const pick = (counts: Record<string, CommandCounts>, key: keyof CommandCo
 export const median = (xs: readonly number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  // NaN only for no values (an index out of range).
+  const at = (i: number) => sorted[i] ?? Number.NaN;
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
 const jsonBytes = (item: unknown) => Buffer.byteLength(JSON.stringify(item));

@@ -132,6 +132,7 @@ export function fromLegacy(old: LegacyResults): BenchResults {
 
 export function loadResults(path: string): BenchResults {
   if (!existsSync(path)) return { runs: [] };
+  // cast: the bench's own output (saveResults, or a legacy run); trusted, not validated (no schema for the sections).
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as BenchResults | LegacyResults;
   return 'runs' in parsed ? parsed : fromLegacy(parsed);
 }

@@ -40,7 +40,7 @@ import { winbackScenario } from './scenarios/winback.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CDNOW_FILES = [
+const CDNOW_FILES: readonly [shared: string, local: string] = [
   join(ROOT, '..', 'shared', 'data', 'cdnow', 'CDNOW_master.txt'),
   join(ROOT, 'data', 'cdnow', 'CDNOW_master.txt'),
 ];
@@ -111,7 +111,7 @@ function scenarioList(value: string): ScenarioName[] {
     .map((s) => s.trim())
     .filter(Boolean);
   if (names.includes('all')) return [...SCENARIOS];
-  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !SCENARIOS.some((s) => s === n));
   if (unknown.length || names.length === 0) {
     throw new InvalidArgumentError(
       `unknown scenario ${unknown.join(', ') || '(none)'}; choose from ${SCENARIOS.join(', ')}`,
@@ -256,7 +256,7 @@ const program = new Command('npm run bench --')
   .option('--classify-with-job', 'classify the seeded base with the flag job (a full pass), not at seed time')
   .addOption(
     new Option('--cdnow-file <path>', 'CDNOW_master.txt for import-cdnow').default(
-      CDNOW_FILES.find((f) => existsSync(f)) ?? (CDNOW_FILES[1] as string),
+      CDNOW_FILES.find((f) => existsSync(f)) ?? CDNOW_FILES[1],
       '../shared/data/cdnow/CDNOW_master.txt, else data/cdnow/CDNOW_master.txt',
     ),
   )

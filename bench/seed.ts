@@ -39,8 +39,10 @@ export function* customerChunks(total: number, end: string, currency = 'USD'): G
       });
     });
     for (const order of base.orders) {
-      const id = renumber.get(order.customerId) as string;
-      byId.set(id, addOrder(byId.get(id) as Customer, order));
+      const id = renumber.get(order.customerId);
+      const customer = id === undefined ? undefined : byId.get(id);
+      if (id === undefined || !customer) throw new Error(`synthetic order for unknown customer ${order.customerId}`);
+      byId.set(id, addOrder(customer, order));
     }
     yield [...byId.values()].map((c) => ({ ...CustomerSchema.parse(rememberEvent(c, marker)), version: 0 }));
   }
@@ -103,7 +105,7 @@ export function dormantCustomers(count: number, asOf: string, currency = 'USD'):
         ...newCustomer(id, currency),
         email: `${id}@example.com`,
         name: `Customer ${i + 1}`,
-        locale: LOCALES[i % LOCALES.length] as string,
+        locale: LOCALES[i % LOCALES.length] ?? 'en',
         signedUpAt,
         consent: { marketing: true, at: signedUpAt, source: 'signup-form' },
       },

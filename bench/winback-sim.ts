@@ -40,7 +40,8 @@ export interface HourlyRun {
   heldOut: number;
   quietHours: number;
   rescheduled: number;
-  skipped: Record<string, number>;
+  /** customers skipped, per reason (Ineligibility; reasons with none are absent) */
+  skipped: Partial<Record<string, number>>;
   /** SendMessageBatch calls the planner would make (tasks / 10 per page) */
   sqsSendBatches: number;
   planner: {
@@ -167,7 +168,7 @@ export async function hourlyRun(deps: SimDeps, input: SimInput, at: string, runI
     heldOut: stepSum('heldOut'),
     quietHours: stepSum('quietHours'),
     rescheduled: summary.rescheduled,
-    skipped: summary.skipped as Record<string, number>,
+    skipped: summary.skipped,
     sqsSendBatches,
     planner: {
       seconds: plannerSeconds,

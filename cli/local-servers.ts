@@ -54,16 +54,12 @@ export async function startDynaliteWorker(path?: string): Promise<LocalServer> {
 
 /** dynalite in this thread: the embedded server the integration tests use. */
 export async function startDynalite(port?: number): Promise<LocalServer> {
-  // cast: dynalite ships no type declarations; this is the part of its API used here.
-  const dynalite = require('dynalite') as (options: Record<string, unknown>) => {
-    listen(port: number, host: string, cb: (err?: Error) => void): void;
-    close(cb: () => void): void;
-  };
+  // Loaded on first use; typed by cli/dynalite.d.ts.
+  const { default: dynalite } = await import('dynalite');
   const chosen = port ?? (await freePort());
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) =>
-    server.listen(chosen, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
-  );
+  // The listening callback gets no error argument: a failed listen is an 'error' event.
+  await new Promise<void>((resolve) => server.listen(chosen, '127.0.0.1', () => resolve()));
   return {
     endpoint: `http://127.0.0.1:${chosen}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -9,6 +9,7 @@ import { registerDataCommands } from './data-commands.ts';
 import { runDemo } from './demo.ts';
 import { withDemoCampaigns } from './demo-campaigns.ts';
 import { erasureKeyFor } from './erasure-key.ts';
+import type { LocalServer } from './local-servers.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
 import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
 import { progress } from './progress.ts';
@@ -18,6 +19,53 @@ import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/*
+ * The options commander passes each command's action: the ones declared on that command, after their argParsers
+ * and defaults (a flag without a value is `true` when given, absent otherwise).
+ */
+interface DemoCommandOptions {
+  customers: number;
+  asOf: string;
+  seed: number;
+  out: string;
+  from: string;
+  replayDays: number;
+  stepDays: number;
+  maxSendRate: number;
+  effect: number;
+  keepOpen?: boolean;
+}
+interface ImportCommandOptions {
+  format: 'csv' | 'cdnow';
+  customers?: string;
+  orders?: string;
+  asOf?: string;
+}
+interface FlagCommandOptions {
+  asOf: string;
+  dryRun?: boolean;
+  full?: boolean;
+  parallelism?: number;
+}
+interface CohortsCommandOptions {
+  asOf: string;
+  out: string;
+  parallelism?: number;
+  runId?: string;
+}
+interface ResultsCommandOptions {
+  asOf: string;
+}
+interface WinbackCommandOptions {
+  asOf: string;
+  dryRun?: boolean;
+  full?: boolean;
+  from: string;
+  maxSendRate: number;
+  unsubscribeUrl?: string;
+  keepOpen?: boolean;
+}
 
 const program = new Command('clientele')
   .description(
@@ -95,7 +143,7 @@ program
       .default(0.03),
   )
   .option('--keep-open', 'keep the local SES inbox running and print its URL')
-  .action(async (o) => {
+  .action(async (o: DemoCommandOptions) => {
     const g = globals();
     const rt = await openRuntime(g, !g.dynamodbEndpoint);
     // Without a config file the demo runs its three campaigns (second purchase, at risk, win-back).
@@ -147,7 +195,7 @@ program
       .argParser(asDate)
       .default(undefined, 'now'),
   )
-  .action(async (file: string | undefined, o) => {
+  .action(async (file: string | undefined, o: ImportCommandOptions) => {
     const rt = await openRuntime(globals());
     try {
       const result = await runImport(
@@ -201,17 +249,10 @@ program
   .option('--dry-run', 'classify and count, write nothing')
   .option('--full', 'read every customer (otherwise only those whose next check fell due since the last run)')
   .addOption(parallelismOption())
-  .action(async (o) => {
+  .action(async (o: FlagCommandOptions) => {
     const rt = await openRuntime(globals());
     try {
-      const summary = await runFlag(
-        rt,
-        endOfDay(o.asOf),
-        bars(),
-        Boolean(o.dryRun),
-        Boolean(o.full),
-        o.parallelism as number | undefined,
-      );
+      const summary = await runFlag(rt, endOfDay(o.asOf), bars(), Boolean(o.dryRun), Boolean(o.full), o.parallelism);
       emit(summary, printFlag(summary));
     } finally {
       await rt.close();
@@ -225,14 +266,14 @@ program
   .option('--out <dir>', 'where report files go', 'out')
   .addOption(parallelismOption())
   .option('--run-id <id>', "resume this run's segment checkpoints (an interrupted run prints its id)")
-  .action(async (o) => {
+  .action(async (o: CohortsCommandOptions) => {
     const rt = await openRuntime(globals());
     try {
       // Segment checkpoints are kept under the run id, so an interrupted run can be resumed.
-      const runId = (o.runId as string | undefined) ?? `cohorts-${String(o.asOf)}-${newRunId().slice(-8)}`;
+      const runId = o.runId ?? `cohorts-${o.asOf}-${newRunId().slice(-8)}`;
       process.stderr.write(`cohorts run ${runId} (if interrupted, resume with --run-id ${runId})\n`);
       const result = await runCohorts(rt, endOfDay(o.asOf), o.out, bars(), new Date().toISOString(), {
-        ...(o.parallelism ? { parallelism: o.parallelism as number } : {}),
+        ...(o.parallelism ? { parallelism: o.parallelism } : {}),
         runId,
       });
       emit(
@@ -252,7 +293,7 @@ program
     'win-back campaign results: sends, deliveries, opens, clicks, unsubscribes, reactivations, uplift vs hold-out',
   )
   .addOption(new Option('--as-of <date>', 'count activity up to this date').argParser(asDate).default(today(), 'today'))
-  .action(async (o) => {
+  .action(async (o: ResultsCommandOptions) => {
     const rt = await openRuntime(globals());
     try {
       const results = await runResults(rt, endOfDay(o.asOf));
@@ -279,7 +320,7 @@ program
     ).env('CLIENTELE_UNSUBSCRIBE_URL'),
   )
   .option('--keep-open', 'keep the embedded SES inbox and unsubscribe endpoint running and print their URLs')
-  .action(async (o) => {
+  .action(async (o: WinbackCommandOptions) => {
     const g = globals();
     // Every marketing email carries a working unsubscribe link: in AWS the deployed endpoint and its secret
     // (CLIENTELE_UNSUBSCRIBE_SECRET), locally an embedded endpoint with a secret kept in the data directory.
@@ -292,8 +333,14 @@ program
     const rt = await openRuntime(g);
     const email = await openEmail(g);
     const secret = remoteSecret ?? (await localUnsubscribeSecret(g.dynamodbEndpoint ? undefined : g.dataDir));
-    const local = o.unsubscribeUrl ? undefined : await startLocalUnsubscribe(rt.stores.customers, secret);
-    const baseUrl: string = o.unsubscribeUrl ?? (local?.endpoint as string);
+    let local: LocalServer | undefined;
+    let baseUrl: string;
+    if (o.unsubscribeUrl) baseUrl = o.unsubscribeUrl;
+    else {
+      local = await startLocalUnsubscribe(rt.stores.customers, secret);
+      // An empty --unsubscribe-url (CLIENTELE_UNSUBSCRIBE_URL='') starts the embedded endpoint yet is passed on as ''.
+      baseUrl = o.unsubscribeUrl ?? local.endpoint;
+    }
     try {
       const summary = await runWinback(
         rt,

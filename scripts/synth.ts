@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as z from 'zod';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const OUT_DIR = join(ROOT, 'cdk.out');
@@ -24,11 +25,33 @@ const OFFLINE_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 
-interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-}
+/** The parts of the cdk.out files read here (other fields are ignored). */
+const ValidationReportSchema = z.object({
+  pluginReports: z
+    .array(
+      z.object({
+        summary: z.object({ pluginName: z.string().optional(), status: z.string().optional() }).optional(),
+        violations: z.array(z.object({ ruleName: z.string() })).optional(),
+      }),
+    )
+    .optional(),
+});
+const ManifestSchema = z.object({
+  artifacts: z.record(
+    z.string(),
+    z.object({ type: z.string(), properties: z.object({ templateFile: z.string().optional() }).optional() }),
+  ),
+});
+const TemplateSchema = z.object({
+  Resources: z.record(
+    z.string(),
+    z.object({
+      Type: z.string(),
+      Properties: z.record(z.string(), z.unknown()).optional(),
+      Metadata: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+});
 
 interface Bundle {
   stack: string;
@@ -40,6 +63,12 @@ interface Bundle {
 function fail(message: string): never {
   console.error(`\n✗ ${message}`);
   process.exit(1);
+}
+
+function readJson<T>(path: string, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) fail(`${relative(ROOT, path)} is not as expected:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 function runCdkSynth(extraArgs: string[]): void {
@@ -69,9 +98,7 @@ function checkValidationReport(): void {
     console.log('cdk-nag: no validation report written (no findings)');
     return;
   }
-  const report = JSON.parse(readFileSync(path, 'utf8')) as {
-    pluginReports?: { summary?: { pluginName?: string; status?: string }; violations?: { ruleName: string }[] }[];
-  };
+  const report = readJson(path, ValidationReportSchema);
   const violations = (report.pluginReports ?? []).flatMap((p) =>
     (p.violations ?? []).map((v) => `${p.summary?.pluginName ?? 'plugin'}: ${v.ruleName}`),
   );
@@ -83,16 +110,12 @@ function checkValidationReport(): void {
 }
 
 function collectBundles(): Bundle[] {
-  const manifest = JSON.parse(readFileSync(join(OUT_DIR, 'manifest.json'), 'utf8')) as {
-    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
-  };
+  const manifest = readJson(join(OUT_DIR, 'manifest.json'), ManifestSchema);
   const bundles: Bundle[] = [];
   for (const [stack, artifact] of Object.entries(manifest.artifacts)) {
     const templateFile = artifact.type === 'aws:cloudformation:stack' ? artifact.properties?.templateFile : undefined;
     if (!templateFile) continue;
-    const template = JSON.parse(readFileSync(join(OUT_DIR, templateFile), 'utf8')) as {
-      Resources: Record<string, CfnResource>;
-    };
+    const template = readJson(join(OUT_DIR, templateFile), TemplateSchema);
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       const assetPath = resource.Metadata?.['aws:asset:path'];

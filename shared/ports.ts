@@ -1,9 +1,9 @@
-import type { Stage } from './domain/lifecycle.ts';
 import type { CohortReport } from './domain/cohort.ts';
 import type { InvalidItem } from './domain/common.ts';
 import type { Customer } from './domain/customer.ts';
 import type { ErasureEntry } from './domain/erasure.ts';
 import type { Order } from './domain/events.ts';
+import type { Stage } from './domain/lifecycle.ts';
 import type { LedgerEntry, WinbackTask } from './domain/winback.ts';
 
 export type { InvalidItem };
@@ -121,8 +121,19 @@ export interface SendLedger {
   pendingClaims(claimedBefore: string): AsyncIterable<Page<LedgerEntry>>;
   /** Applies `update` only if the entry is still `claimed`; false if it was not (already resolved). */
   resolveClaim(customerId: string, key: string, update: LedgerUpdate): Promise<boolean>;
-  /** Sets `field` to `at` unless already set (first delivery/open/click/...); no-op if the entry is missing. */
-  recordFirst(customerId: string, key: string, field: string, at: string, bounceType?: string): Promise<void>;
+  /**
+   * Sets `field` to `at` unless already set (first delivery/open/click/...); no-op if the entry is missing. Returns
+   * the entry's status (undefined: no entry), so a caller writes again only when that status calls for it.
+   */
+  recordFirst(
+    customerId: string,
+    key: string,
+    field: string,
+    at: string,
+    bounceType?: string,
+  ): Promise<LedgerEntry['status'] | undefined>;
+  /** One entry (strongly consistent), or undefined. */
+  get(customerId: string, key: string): Promise<LedgerEntry | undefined>;
   /** The entries that exist among the given keys (batched reads). */
   getMany(keys: readonly { customerId: string; key: string }[]): Promise<LedgerEntry[]>;
   scanAll(): AsyncIterable<Page<LedgerEntry>>;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import { type DynamoDBClient, ScanCommand as RawScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, ScanCommand as RawScanCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type CohortReport, computeCohorts } from '../../shared/domain/cohort.ts';
 import type { Customer } from '../../shared/domain/customer.ts';
@@ -47,7 +47,7 @@ async function bareScan(raw: DynamoDBClient, table: string, segments: number): P
   const counts = await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       let n = 0;
-      let startKey: Record<string, never> | undefined;
+      let startKey: Record<string, AttributeValue> | undefined;
       do {
         const page = await raw.send(
           new RawScanCommand({
@@ -58,7 +58,7 @@ async function bareScan(raw: DynamoDBClient, table: string, segments: number): P
           }),
         );
         n += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+        startKey = page.LastEvaluatedKey;
       } while (startKey);
       return n;
     }),

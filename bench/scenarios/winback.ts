@@ -45,7 +45,8 @@ export interface DryRun {
   ledgerKeys: number;
   readUnits: number;
   readsPerDue: number;
-  skipped: Record<string, number>;
+  /** customers skipped, per reason (Ineligibility; reasons with none are absent) */
+  skipped: Partial<Record<string, number>>;
   requests: Record<string, CommandCounts>;
 }
 
@@ -164,7 +165,7 @@ export async function winbackScenario(ctx: BenchContext): Promise<WinbackResult>
       ledgerKeys: pick(counts, 'keysRequested', 'BatchGetItem'),
       readUnits: pick(counts, 'readUnitsBilled'),
       readsPerDue: summary.candidates / Math.max(1, due),
-      skipped: summary.skipped as Record<string, number>,
+      skipped: summary.skipped,
       requests: counts,
     };
     log(

@@ -1,6 +1,6 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { type DeploymentConfig, scheduleIntervalMinutes } from '../config.ts';
@@ -15,6 +15,15 @@ import { SesFeedbackJob } from '../constructs/ses-feedback-job.ts';
 import { UnsubscribeEndpoint } from '../constructs/unsubscribe-endpoint.ts';
 import { WinbackEmailJob } from '../constructs/winback-email-job.ts';
 import { WinbackSendJob } from '../constructs/winback-send-job.ts';
+
+/** The RetentionDays member for a number of days (the config accepts only the periods CloudWatch Logs has). */
+function retentionDays(days: number): logs.RetentionDays {
+  for (const value of Object.values(logs.RetentionDays)) {
+    // A numeric enum's values list its member names too.
+    if (typeof value === 'number' && value === days) return value;
+  }
+  throw new Error(`logRetentionDays: ${days} is not a CloudWatch Logs retention period`);
+}
 
 export interface ClienteleJobsStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -49,7 +58,7 @@ export class ClienteleJobsStack extends Stack {
       stageName: stage,
       tables: data.tables,
       engineConfigJson: JSON.stringify(config.engine),
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRetention: retentionDays(config.logRetentionDays),
       logRemovalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       tracing: config.tracing,
       metrics: config.metrics,

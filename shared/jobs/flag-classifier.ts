@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { runConcurrently } from '../concurrency.ts';
+import { InvalidItemSchema } from '../domain/common.ts';
 import { type Customer, reclassify } from '../domain/customer.ts';
-import { type LifecyclePolicy, STAGES, type Stage, StageSchema } from '../domain/lifecycle.ts';
+import { type LifecyclePolicy, STAGES, StageSchema, zeroPerStage } from '../domain/lifecycle.ts';
 import type { CustomerRepository } from '../ports.ts';
 import { capListed, type FullPassWorker } from './full-pass.ts';
 
@@ -38,7 +39,7 @@ export const FlagDormantSummarySchema = z.object({
   conflicts: count,
   transitions: z.record(z.string(), count),
   stages: z.record(StageSchema, count),
-  invalid: z.array(z.object({ key: z.string(), error: z.string() })),
+  invalid: z.array(InvalidItemSchema),
   failed: z.array(z.object({ customerId: z.string(), error: z.string() })),
   /** full pass: invalid items and failed customers counted but not listed (too many to list) */
   omitted: count.optional(),
@@ -54,6 +55,9 @@ export function mergeFlagSummaries(a: FlagDormantSummary, b: FlagDormantSummary)
     for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
     return out;
   };
+  // Both count every stage: the schema's record is exhaustive over StageSchema.
+  const stages = { ...a.stages };
+  for (const stage of STAGES) stages[stage] += b.stages[stage];
   return {
     ...a,
     scanned: a.scanned + b.scanned,
@@ -63,7 +67,7 @@ export function mergeFlagSummaries(a: FlagDormantSummary, b: FlagDormantSummary)
     skippedNewer: a.skippedNewer + b.skippedNewer,
     conflicts: a.conflicts + b.conflicts,
     transitions: sum(a.transitions, b.transitions),
-    stages: sum(a.stages, b.stages) as Record<Stage, number>,
+    stages,
     invalid: [...a.invalid, ...b.invalid],
     failed: [...a.failed, ...b.failed],
   };
@@ -80,7 +84,7 @@ export function emptyFlagSummary(asOf: string, mode: 'full' | 'incremental', dry
     skippedNewer: 0,
     conflicts: 0,
     transitions: {},
-    stages: Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>,
+    stages: zeroPerStage(),
     invalid: [],
     failed: [],
     dryRun,

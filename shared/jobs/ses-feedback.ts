@@ -57,13 +57,16 @@ export async function applySesFeedback(deps: SesFeedbackDeps, events: readonly u
     }
     const f = parsed.data;
     const key = ledgerKey(f.campaignId, f.episode, f.stepId);
+    const field = LEDGER_FIELD[f.type];
+    const status = field
+      ? await deps.ledger.recordFirst(f.customerId, key, field, f.at, f.bounceType)
+      : (await deps.ledger.get(f.customerId, key))?.status;
     // Any event but a reject proves SES accepted the email: a claim whose outcome was unknown (the run crashed or
-    // timed out after the request left) is resolved as sent, so reconciliation never resends it.
-    if (f.type !== 'reject') {
+    // timed out after the request left) is resolved as sent, so reconciliation never resends it. Only then: almost
+    // always the sender recorded the outcome already, and a conditional write that fails is billed as a write.
+    if (f.type !== 'reject' && status === 'claimed') {
       await deps.ledger.resolveClaim(f.customerId, key, { status: 'sent', messageId: f.messageId, sentAt: f.at });
     }
-    const field = LEDGER_FIELD[f.type];
-    if (field) await deps.ledger.recordFirst(f.customerId, key, field, f.at, f.bounceType);
     const affectsCustomer = f.type === 'complaint' || f.type === 'bounce' || f.type === 'delivery';
     if (!affectsCustomer) {
       summary.applied += 1;

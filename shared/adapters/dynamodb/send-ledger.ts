@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   paginateQuery,
   paginateScan,
@@ -148,7 +149,7 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
     },
     async recordFirst(customerId, key, field, at, bounceType) {
       try {
-        await client.send(
+        const result = await client.send(
           new UpdateCommand({
             TableName: table,
             Key: { customerId, key },
@@ -156,11 +157,25 @@ export function dynamoSendLedger(client: DynamoDBDocumentClient, table: string):
             ConditionExpression: 'attribute_exists(#k)',
             ExpressionAttributeNames: { '#f': field, '#k': 'key' },
             ExpressionAttributeValues: { ':at': at, ...(bounceType ? { ':bt': bounceType } : {}) },
+            // The status is not changed by this update: the new image's is the entry's.
+            ReturnValues: 'ALL_NEW',
           }),
         );
+        const status = LedgerEntrySchema.shape.status.safeParse(result.Attributes?.status);
+        return status.success ? status.data : undefined;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return undefined;
       }
+    },
+    async get(customerId, key) {
+      const result = await client.send(
+        new GetCommand({ TableName: table, Key: { customerId, key }, ConsistentRead: true }),
+      );
+      if (!result.Item) return undefined;
+      const page = parseAll([result.Item]);
+      if (page.invalid.length) throw new Error(`stored ${page.invalid[0]?.key} is invalid: ${page.invalid[0]?.error}`);
+      return page.items[0];
     },
     async getMany(keys) {
       if (keys.length === 0) return [];
