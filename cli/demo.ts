@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CustomerEvent } from '../shared/domain/events.ts';
-import { STAGES, type Stage } from '../shared/domain/lifecycle.ts';
+import { STAGES, zeroPerStage } from '../shared/domain/lifecycle.ts';
 import { addDays, endOfDay } from '../shared/domain/time.ts';
 import type { FlagDormantSummary } from '../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../shared/jobs/import-customers.ts';
@@ -160,7 +160,7 @@ export async function runDemo(
     log('');
     log(printFlag(last.flag));
     // The whole base: the cohort report counts every buyer's stage, and prospects separately.
-    const stages = Object.fromEntries(STAGES.map((st) => [st, 0])) as Record<Stage, number>;
+    const stages = zeroPerStage();
     for (const row of cohorts.report.cohorts) for (const st of STAGES) stages[st] += row.stages[st] ?? 0;
     stages.prospect += cohorts.report.prospects;
     log(`Stages now (all ${o.customers.toLocaleString('en-US')} customers): ${printStages(stages)}`);
