@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CampaignInput } from '../shared/domain/campaign.ts';
 import { ENROLLMENT_STEP } from '../shared/domain/campaign.ts';
+import type { CampaignResults } from '../shared/domain/campaign-results.ts';
 import { type EngineConfig, EngineConfigSchema } from '../shared/domain/config.ts';
 import type { CustomerEvent } from '../shared/domain/events.ts';
 import { addDays } from '../shared/domain/time.ts';
@@ -190,4 +191,43 @@ export class EffectPlanter {
       };
     });
   }
+}
+
+/** Per campaign: the planted effect, its exact value in the sample, the estimate and whether its interval covers it. */
+export function recoveryOf(results: CampaignResults, truth: readonly PlantedEffectTruth[]) {
+  return results.campaigns.map((c) => {
+    const t = truth.find((x) => x.campaignId === c.campaignId);
+    const covers = (value: number | null | undefined) =>
+      value === null || value === undefined || c.low === null || c.high === null
+        ? null
+        : c.low <= value && value <= c.high;
+    return {
+      campaignId: c.campaignId,
+      enrolled: c.enrolled,
+      closed: c.treated.n + c.holdout.n,
+      planted: t?.requested ?? null,
+      sampleEffect: t?.sampleEffect ?? null,
+      measured: c.uplift,
+      low: c.low,
+      high: c.high,
+      coversPlanted: covers(t?.requested),
+      coversSampleEffect: covers(t?.sampleEffect),
+    };
+  });
+}
+
+const pt = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pt`);
+
+/** The demo's closing lines: did the report recover the planted effect? */
+export function printRecovery(results: CampaignResults, truth: readonly PlantedEffectTruth[]): string {
+  const lines = ['Planted vs measured effect of assignment (intent-to-treat, closed windows):'];
+  for (const r of recoveryOf(results, truth)) {
+    const interval = r.low === null || r.high === null ? 'no interval yet' : `95% CI ${pt(r.low)} to ${pt(r.high)}`;
+    const verdict = r.coversPlanted === null ? '' : r.coversPlanted ? ' — covers the planted effect' : ' — misses it';
+    lines.push(
+      `  ${r.campaignId.padEnd(16)} planted ${pt(r.planted)} (in this sample ${pt(r.sampleEffect)}), measured ` +
+        `${pt(r.measured)} (${interval}) over ${r.closed.toLocaleString('en-US')} closed enrollments${verdict}`,
+    );
+  }
+  return lines.join('\n');
 }

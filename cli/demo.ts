@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CustomerEvent } from '../shared/domain/events.ts';
 import { STAGES, zeroPerStage } from '../shared/domain/lifecycle.ts';
@@ -8,8 +10,8 @@ import { recordActivity } from '../shared/jobs/record-activity.ts';
 import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { syntheticBase } from '../shared/seed/synthetic-base.ts';
-import { runCohorts, runFlag, runWinback } from './commands.ts';
-import { EffectPlanter } from './demo-campaigns.ts';
+import { runCohorts, runFlag, runResults, runWinback } from './commands.ts';
+import { EffectPlanter, printRecovery, recoveryOf } from './demo-campaigns.ts';
 import { printCohorts, printFlag, printStages, printWinback } from './print.ts';
 import type { Progress } from './progress.ts';
 import type { EmailRuntime, Runtime } from './runtime.ts';
@@ -36,6 +38,8 @@ export interface DemoResult {
   runs: { day: string; flag: FlagDormantSummary; winback: WinbackSummary }[];
   emailsSent: Record<string, number>;
   cohorts: { cohorts: number; customersWithPurchase: number; files: string[] };
+  /** per campaign: the planted effect, its exact sample value, and what the report measured */
+  recovery: ReturnType<typeof recoveryOf>;
   seconds: number;
 }
 
@@ -182,6 +186,18 @@ export async function runDemo(
     log('');
     if (cohorts.campaign) log(campaignResultsToText(cohorts.campaign));
   }
+  // The results as `clientele results --json` gives them, the emails SES accepted, and the planted truth beside them.
+  const campaigns = cohorts.campaign ?? (await runResults(rt, asOf));
+  const truth = planter.truth(
+    asOf,
+    campaigns.campaigns.map((c) => c.campaignId),
+  );
+  const emailsSent = Object.values(sentPerStep).reduce((n, v) => n + v, 0);
+  await mkdir(o.out, { recursive: true });
+  const resultsFile = join(o.out, 'results.json');
+  await writeFile(resultsFile, `${JSON.stringify({ ...campaigns, emailsSent, plantedEffect: truth }, null, 2)}\n`);
+  log(printRecovery(campaigns, truth));
+  log(`Results: ${resultsFile}`);
   const result: DemoResult = {
     customers: o.customers,
     ordersImported: imported.ordersApplied,
@@ -193,6 +209,7 @@ export async function runDemo(
       customersWithPurchase: cohorts.report.customersWithPurchase,
       files: cohorts.files,
     },
+    recovery: recoveryOf(campaigns, truth),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
   return result;
