@@ -125,11 +125,11 @@ export async function runFlag(
 export async function runResults(rt: Runtime, asOf: string): Promise<CampaignResults> {
   return computeCampaignResults(
     { customers: rt.stores.customers, orders: rt.stores.orders, ledger: rt.stores.ledger },
-    { asOf, winback: rt.config.winback, sending: rt.config.sending, currency: rt.config.currency },
+    { asOf, campaigns: rt.config.campaigns, sending: rt.config.sending, currency: rt.config.currency },
   );
 }
 
-/** Cohorts plus, in report.html, the win-back campaign results: the workflow the cohort state machine runs. */
+/** Cohorts plus, in report.html, the campaign results: the workflow the cohort state machine runs. */
 export async function runCohorts(
   rt: Runtime,
   asOf: string,
@@ -145,7 +145,7 @@ export async function runCohorts(
     {
       ...stores,
       ...(outDir ? { reports: localReportSink(outDir) } : {}),
-      campaign: { ...stores, winback: config.winback, sending: config.sending },
+      campaign: { ...stores, campaigns: config.campaigns, sending: config.sending },
     },
     {
       asOf,

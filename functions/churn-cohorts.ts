@@ -22,7 +22,7 @@ export const handler = fullPassHandler('churn-cohorts', {
   async finish(merged) {
     const { asOf, runId, job } = merged.run;
     const reports = s3ReportSink(s3, env.REPORTS_BUCKET, `cohorts/${asOf.slice(0, 10)}`);
-    const campaign = { ...stores, winback: config.winback, sending: config.sending };
+    const campaign = { ...stores, campaigns: config.campaigns, sending: config.sending };
     const {
       report,
       files,
@@ -34,14 +34,22 @@ export const handler = fullPassHandler('churn-cohorts', {
       generatedAt: new Date().toISOString(),
       currency: config.currency,
     });
-    const { treated, holdout, uplift } = results?.overall ?? {};
+    // Ids and counts only: per campaign, the enrollments and the intent-to-treat uplift (null until windows close).
+    const campaigns = (results?.campaigns ?? []).map((c) => ({
+      campaignId: c.campaignId,
+      enrolled: c.enrolled,
+      treated: c.treated.n,
+      holdout: c.holdout.n,
+      openWindows: c.openWindows.treated + c.openWindows.holdout,
+      uplift: c.uplift,
+    }));
     const cohorts = report.cohorts.length;
     const counts = { scanned, cohorts, customersWithPurchase: report.customersWithPurchase };
     const summary = { job, runId, asOf, ...counts, invalid: invalid.length + omitted };
     return {
-      result: { ...summary, files, campaign: { treated, holdout, uplift } },
+      result: { ...summary, files, campaigns },
       message: 'churn-cohorts finished',
-      log: { ...summary, files, campaign: { treated, holdout, uplift } },
+      log: { ...summary, files, campaigns },
       metrics: { CohortsComputed: cohorts, InvalidItems: summary.invalid },
     };
   },

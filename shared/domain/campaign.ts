@@ -156,6 +156,31 @@ export function matchesAudience(customer: Customer, audience: Audience): boolean
   return true;
 }
 
+/** A campaign episode's enrollment: the arm, the enrollment instant, and whether it was derived (legacy). */
+export interface Enrollment {
+  arm: Arm;
+  at: string;
+  /** no enrollment record: derived from the step entries written before enrollment records existed */
+  legacy: boolean;
+}
+
+/**
+ * The enrollment of one campaign episode of one customer, from its ledger entries (`entries`: that episode's only),
+ * or undefined when the ledger holds nothing for it. The enrollment record when there is one (its `claimedAt` is
+ * the enrollment instant, the same moment for both arms). Otherwise the episode started before enrollment records
+ * existed and its enrollment is derived: the arm from the earliest step entry (by the as-of of the run that wrote
+ * it: hold-out if it is `held_out`), the instant that run's as-of, marked legacy. The planner (`episodesOf`) and
+ * the results (campaign-results.ts) both read enrollments through this, so they never disagree.
+ */
+export function enrollmentOf(entries: readonly LedgerEntry[]): Enrollment | undefined {
+  const record = entries.find((e) => e.stepId === ENROLLMENT_STEP);
+  if (record) return { arm: record.arm ?? 'treated', at: record.claimedAt, legacy: false };
+  let first: LedgerEntry | undefined;
+  for (const e of entries) if (!first || e.runAsOf < first.runAsOf) first = e;
+  if (!first) return undefined;
+  return { arm: first.status === 'held_out' ? 'holdout' : 'treated', at: first.runAsOf, legacy: true };
+}
+
 /** What the ledger holds for one campaign episode of one customer. */
 export interface EpisodeRecord {
   campaign: Campaign;
@@ -163,7 +188,7 @@ export interface EpisodeRecord {
   episode: string;
   /** the episode's qualification instant: step offsets count from it */
   qualifiedAt: string;
-  enrollment?: { arm: Arm; at: string; legacy: boolean } | undefined;
+  enrollment?: Enrollment | undefined;
   /** step id → the as-of of the run that took it (sent, failed, claimed, held out; not released) */
   taken: Map<string, string>;
 }
@@ -182,18 +207,8 @@ export function episodesOf(customer: Customer, campaigns: readonly Campaign[], e
     const episode = episodeKeyOf(start);
     const mine = entries.filter((e) => e.campaignId === campaign.id && e.episode === episode);
     const taken = new Map<string, string>();
-    let enrollment: EpisodeRecord['enrollment'];
-    for (const e of mine) {
-      if (e.stepId === ENROLLMENT_STEP) enrollment = { arm: e.arm ?? 'treated', at: e.claimedAt, legacy: false };
-      else if (e.status !== 'released') taken.set(e.stepId, e.runAsOf);
-    }
-    if (!enrollment) {
-      const first = mine
-        .filter((e) => e.stepId !== ENROLLMENT_STEP)
-        .sort((a, b) => a.runAsOf.localeCompare(b.runAsOf))[0];
-      if (first)
-        enrollment = { arm: first.status === 'held_out' ? 'holdout' : 'treated', at: first.runAsOf, legacy: true };
-    }
+    for (const e of mine) if (e.stepId !== ENROLLMENT_STEP && e.status !== 'released') taken.set(e.stepId, e.runAsOf);
+    const enrollment = enrollmentOf(mine);
     records.push({ campaign, episode, qualifiedAt: qualifiesAt(start, campaign.trigger), enrollment, taken });
   }
   return records;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
+import type { Campaign } from '../domain/campaign.ts';
 import type { CampaignResults } from '../domain/campaign-results.ts';
 import {
   accumulate,
@@ -11,7 +12,6 @@ import {
   mergePartials,
 } from '../domain/cohort.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
-import type { WinbackConfig } from '../domain/winback.ts';
 import type { CustomerRepository, InvalidItem, ReportSink, SegmentRunStore, SnapshotStore } from '../ports.ts';
 import { campaignResultsToHtml } from '../reports/campaign-results-html.ts';
 import { cohortReportToCsv } from '../reports/cohort-csv.ts';
@@ -63,13 +63,14 @@ export interface ChurnCohortsDeps {
   runs?: SegmentRunStore;
   /** where report files go; omitted: files are not written */
   reports?: ReportSink;
-  /** the win-back campaign whose results report.html includes; omitted: the report has no campaign section */
+  /** the campaigns whose results report.html includes; omitted: the report has no campaign section */
   campaign?: CampaignSource;
 }
 
-/** Where the campaign results come from: the ledger, the customers and their orders, and the campaign settings. */
+/** Where the campaign results come from: the ledger, the customers and their orders, and the campaigns. */
 export interface CampaignSource extends CampaignResultsDeps {
-  winback: WinbackConfig;
+  /** the configured campaigns (`config.campaigns`) */
+  campaigns: readonly Campaign[];
   sending: SendingPolicy;
 }
 
@@ -86,7 +87,7 @@ export interface ChurnCohortsInput extends ScanProgress {
 
 export interface ChurnCohortsResult {
   report: CohortReport;
-  /** the campaign results included in report.html (when deps.campaign is given and it has sent anything) */
+  /** the campaign results (when deps.campaign is given); report.html includes them once anyone is enrolled */
   campaign?: CampaignResults;
   scanned: number;
   invalid: InvalidItem[];
@@ -130,15 +131,15 @@ export async function finishCohorts(
   const campaign = deps.campaign
     ? await computeCampaignResults(deps.campaign, {
         asOf: merged.run.asOf,
-        winback: deps.campaign.winback,
+        campaigns: deps.campaign.campaigns,
         sending: deps.campaign.sending,
         currency: input.currency,
       })
     : undefined;
-  const sent = campaign && campaign.steps.length > 0 ? campaign : undefined;
+  const enrolled = campaign?.campaigns.some((c) => c.enrolled > 0) ? campaign : undefined;
   const published = await publishCohorts(deps, partial, {
     generatedAt: input.generatedAt,
-    ...(sent ? { campaignSummaryHtml: campaignResultsToHtml(sent) } : {}),
+    ...(enrolled ? { campaignSummaryHtml: campaignResultsToHtml(enrolled) } : {}),
   });
   return { ...published, ...(campaign ? { campaign } : {}), scanned: merged.scanned, invalid, omitted };
 }

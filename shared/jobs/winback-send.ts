@@ -159,7 +159,7 @@ export async function sendWinbackTask(
       const { messageId } = await deps.email.send(email);
       await deps.ledger.complete(task.customerId, entry.key, {
         status: 'sent',
-        sentAt: new Date().toISOString(),
+        sentAt: ctx.now(),
         messageId,
       });
       return { ...result, outcome: 'sent' };
