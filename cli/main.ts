@@ -290,7 +290,7 @@ registerDataCommands(program, { globals, emit, bars });
 program
   .command('results')
   .description(
-    'win-back campaign results: sends, deliveries, opens, clicks, unsubscribes, reactivations, uplift vs hold-out',
+    'campaign results per campaign: intent-to-treat uplift vs hold-out (closed windows), revenue, descriptive step counts',
   )
   .addOption(new Option('--as-of <date>', 'count activity up to this date').argParser(asDate).default(today(), 'today'))
   .action(async (o: ResultsCommandOptions) => {

@@ -73,7 +73,7 @@ export function printWinback(s: WinbackSummary): string {
     .map(([k, v]) => `${k} ${n(v ?? 0)}`)
     .join(', ');
   return [
-    `Win-back ${s.campaignId} as of ${s.asOf.slice(0, 10)}${s.dryRun ? ' (dry run: nothing sent or written)' : ''}: ${n(s.candidates)} customers read (${s.mode === 'full' ? 'every recent dormancy episode' : 'a step due'})`,
+    `Campaigns ${s.campaignId} as of ${s.asOf.slice(0, 10)}${s.dryRun ? ' (dry run: nothing sent or written)' : ''}: ${n(s.candidates)} customers read (${s.mode === 'full' ? 'every recent dormancy episode' : 'something due'})`,
     ...steps,
     `  not emailed: ${skipped || 'none'}`,
     `  next look moved on for ${n(s.rescheduled)}; left due for the next run: ${n(s.leftForNextRun + s.enqueueFailed)}`,

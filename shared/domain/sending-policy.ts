@@ -13,7 +13,10 @@ export const SendingPolicySchema = z.object({
     .default({ startHour: 9, endHour: 20 }),
   /** Share of eligible customers per campaign held out (never emailed) to measure uplift. */
   holdoutPercent: z.number().min(0).max(50).default(10),
-  /** A purchase within this many days after a send (or hold-out) counts as a reactivation. */
+  /**
+   * Days after a send in which a purchase is counted in the descriptive per-step figures; a campaign's outcome window
+   * (`measurementDays`) defaults to its last step's offset plus this.
+   */
   attributionDays: z.number().int().min(1).max(365).default(30),
 });
 export type SendingPolicy = z.infer<typeof SendingPolicySchema>;
