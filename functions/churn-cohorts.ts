@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3ReportSink } from '../shared/adapters/s3/s3-report-sink.ts';
-import { cohortsFullPass, finishCohorts } from '../shared/jobs/churn-cohorts.ts';
+import { cohortsFullPass, cohortsRunSummary, finishCohorts } from '../shared/jobs/churn-cohorts.ts';
 import { storesFromEnv } from './adapters.ts';
 import { JOB_ENV, parseEnv } from './env.ts';
 import { fullPassHandler } from './full-pass-handler.ts';
@@ -20,37 +20,18 @@ export const handler = fullPassHandler('churn-cohorts', {
   configuredSegments: config.scanSegments,
   segmentBudgetSeconds: env.SEGMENT_TIME_BUDGET_SECONDS,
   async finish(merged) {
-    const { asOf, runId, job } = merged.run;
-    const reports = s3ReportSink(s3, env.REPORTS_BUCKET, `cohorts/${asOf.slice(0, 10)}`);
+    const reports = s3ReportSink(s3, env.REPORTS_BUCKET, `cohorts/${merged.run.asOf.slice(0, 10)}`);
     const campaign = { ...stores, campaigns: config.campaigns, sending: config.sending };
-    const {
-      report,
-      files,
-      scanned,
-      invalid,
-      omitted,
-      campaign: results,
-    } = await finishCohorts({ snapshots: stores.snapshots, reports, campaign }, merged, {
+    const result = await finishCohorts({ snapshots: stores.snapshots, reports, campaign }, merged, {
       generatedAt: new Date().toISOString(),
       currency: config.currency,
     });
-    // Ids and counts only: per campaign, the enrollments and the intent-to-treat uplift (null until windows close).
-    const campaigns = (results?.campaigns ?? []).map((c) => ({
-      campaignId: c.campaignId,
-      enrolled: c.enrolled,
-      treated: c.treated.n,
-      holdout: c.holdout.n,
-      openWindows: c.openWindows.treated + c.openWindows.holdout,
-      uplift: c.uplift,
-    }));
-    const cohorts = report.cohorts.length;
-    const counts = { scanned, cohorts, customersWithPurchase: report.customersWithPurchase };
-    const summary = { job, runId, asOf, ...counts, invalid: invalid.length + omitted };
+    const summary = cohortsRunSummary(merged.run, result);
     return {
-      result: { ...summary, files, campaigns },
+      result: summary,
       message: 'churn-cohorts finished',
-      log: { ...summary, files, campaigns },
-      metrics: { CohortsComputed: cohorts, InvalidItems: summary.invalid },
+      log: summary,
+      metrics: { CohortsComputed: summary.cohorts, InvalidItems: summary.invalid },
     };
   },
 });

@@ -19,6 +19,7 @@ import { cohortReportToHtml } from '../reports/cohort-html.ts';
 import { type CampaignResultsDeps, computeCampaignResults } from './campaign-results.ts';
 import {
   capListed,
+  type FullPassRun,
   type FullPassWorker,
   ListedSchema,
   type MergedFullPass,
@@ -164,4 +165,28 @@ async function publishCohorts(
     );
   }
   return { report, files };
+}
+
+/** The cohort run's summary line: ids and counts only; per campaign its enrollments and uplift (null until closed). */
+export function cohortsRunSummary(run: FullPassRun, result: ChurnCohortsResult) {
+  const { report, files, scanned, invalid, omitted } = result;
+  const campaigns = (result.campaign?.campaigns ?? []).map((c) => ({
+    campaignId: c.campaignId,
+    enrolled: c.enrolled,
+    treated: c.treated.n,
+    holdout: c.holdout.n,
+    openWindows: c.openWindows.treated + c.openWindows.holdout,
+    uplift: c.uplift,
+  }));
+  return {
+    job: run.job,
+    runId: run.runId,
+    asOf: run.asOf,
+    scanned,
+    cohorts: report.cohorts.length,
+    customersWithPurchase: report.customersWithPurchase,
+    invalid: invalid.length + omitted,
+    files,
+    campaigns,
+  };
 }

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the planner is one use case whose steps (enroll, hold out, defer, budget, lease) share
+// the run's counts and clock; split, each part would need the whole closure passed in. Its rules are pure (campaign.ts).
 import { runConcurrently } from '../concurrency.ts';
 import {
   type Campaign,
