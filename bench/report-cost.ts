@@ -60,7 +60,8 @@ export function goalsTable(cost: CostResult): string {
 export function doneTable(cost: CostResult): string {
   const now = linesNow(cost);
   const before = now.map((n) => ({ customers: n.customers, lines: beforeAt(n.customers) }));
-  const known = before.every((b) => b.lines) ? (before as { customers: number; lines: CostLines }[]) : undefined;
+  const withLines = before.flatMap((b) => (b.lines ? [{ customers: b.customers, lines: b.lines }] : []));
+  const known = withLines.length === before.length ? withLines : undefined;
   const effect = (lines: readonly CostLine[], i: number) => {
     const b = before[i]?.lines;
     const n = now[i]?.lines;
@@ -87,7 +88,9 @@ export function doneTable(cost: CostResult): string {
 export function perMillionTable(cost: CostResult): string {
   const now = linesNow(cost);
   const before = BEFORE.bySize;
-  const growing = (Object.keys(LINE_LABELS) as CostLine[]).filter((l) => !FIXED_LINES.includes(l));
+  const growing = Object.entries(LINE_LABELS)
+    .map(([line]) => line)
+    .filter((l): l is CostLine => l in LINE_LABELS && !FIXED_LINES.some((f) => f === l));
   const total = growing.reduce((n, l) => n + perMillionAt10m(now, l), 0);
   return table(
     ['per additional 1M customers at 10M', 'before', 'now', 'share now'],

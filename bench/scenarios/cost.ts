@@ -101,9 +101,8 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
     sends: projectionOf(r, sends.run),
     importCdnow: projectionOf(r, importCdnow.run),
   };
-  const estimated = Object.entries(measuredWith)
-    .filter(([, projection]) => projection !== template)
-    .map(([section]) => section);
+  const differing = Object.entries(measuredWith).filter(([, projection]) => projection !== template);
+  const estimated = differing.map(([section]) => section);
   if (estimated.length && template !== 'KEYS_ONLY') {
     throw new Error(
       `the template's customer indexes project ${template}, the ${estimated.join(', ')} results were measured with ` +
@@ -174,7 +173,7 @@ export function measuredRuns(root: string, r: BenchResults): MeasuredRuns {
       ...(estimated.length
         ? {
             estimate:
-              `${estimated.join(', ')} measured with ${[...new Set(estimated.map((k) => measuredWith[k as keyof typeof measuredWith]))].join(', ')}: ` +
+              `${estimated.join(', ')} measured with ${[...new Set(differing.map(([, projection]) => projection))].join(', ')}: ` +
               'their index write units are taken at 1 WRU per entry written (an upper bound: keys-only entries are ' +
               'written only when their keys change) and 1 RCU is added per item read through an index',
           }
