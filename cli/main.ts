@@ -123,7 +123,7 @@ const bars = () => progress(globals().progress !== false && !globals().json);
 program
   .command('demo')
   .description('seed a synthetic customer base on embedded servers and run import → flag → cohorts → win-back')
-  .addOption(new Option('--customers <n>', 'customers to generate').argParser(positiveInt).default(20_000))
+  .addOption(new Option('--customers <n>', 'customers to generate').argParser(positiveInt).default(12_000))
   .addOption(
     new Option('--as-of <date>', 'last day of the simulated history').argParser(asDate).default(today(), 'today'),
   )
