@@ -115,7 +115,7 @@ export interface MeasuredRuns {
     /** a run with nothing due */
     emptyRunReadUnits: number;
     emptyRunSeconds: number;
-    /** per email sent by the sender (customer GetItem, ledger Query, claim, cap slot, complete, due update) */
+    /** per email sent by the sender (the ledger claim, one conditional customer write, the outcome) */
     senderReadUnitsPerEmail: number;
     senderWriteUnitsPerEmail: number;
     /** local wall time of one batch of 10 when SES answers at once (the sender's own work) */
