@@ -106,6 +106,7 @@ export class EffectPlanter {
   private readonly seen = new Set<string>();
   private readonly enrolled: Enrolled[] = [];
   private readonly pending: CustomerEvent[] = [];
+  private readonly emitted = new Set<string>();
   private readonly baseline = new Map<string, string[]>();
   private readonly windows: Map<string, number>;
 
@@ -167,9 +168,14 @@ export class EffectPlanter {
     }
   }
 
-  /** The planted purchases placed in (from, to], to record with that day's events. */
-  ordersBetween(from: string, to: string): CustomerEvent[] {
-    return this.pending.filter((e) => e.occurredAt > from && e.occurredAt <= to);
+  /**
+   * The planted purchases placed by `to` not handed out yet, to record with that day's events (one planted after
+   * a run can fall before the end of that run's day: it goes with the next run's events, never lost).
+   */
+  ordersUpTo(to: string): CustomerEvent[] {
+    const due = this.pending.filter((e) => e.occurredAt <= to && !this.emitted.has(e.eventId));
+    for (const e of due) this.emitted.add(e.eventId);
+    return due;
   }
 
   /** The truth per campaign over the enrollments whose window closed by `asOf`. */

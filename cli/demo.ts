@@ -123,7 +123,7 @@ export async function runDemo(
       }));
     if (d === o.replayDays)
       events.splice(0); // the first replay day starts from the imported history
-    else events.push(...planter.ordersBetween(addDays(day, -o.stepDays), day));
+    else events.push(...planter.ordersUpTo(day));
     events.unshift(...signUps);
     const recorded = await recordActivity(
       {

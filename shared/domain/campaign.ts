@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { type Customer, hasMarketingConsent } from './customer.ts';
-import { StageSchema, TRIGGER_STAGES } from './lifecycle.ts';
-import { isHeldOutAt, type SendingPolicy } from './sending-policy.ts';
+import { StageSchema, stageEpisodeStart, TRIGGER_STAGES } from './lifecycle.ts';
+import { isHeldOutEnrollment, type SendingPolicy } from './sending-policy.ts';
 import { addDays, daysBetween } from './time.ts';
 import {
   type Ineligibility,
@@ -134,8 +134,7 @@ export function byPriority(campaigns: readonly Campaign[]): Campaign[] {
 
 /** The start of the customer's current episode for this trigger, or undefined when not in one. */
 export function episodeStart(customer: Customer, trigger: CampaignTrigger): string | undefined {
-  if (trigger.stage === 'dormant') return customer.dormantSince;
-  return customer.stage === trigger.stage ? customer.stageSince : undefined;
+  return stageEpisodeStart(customer, trigger.stage);
 }
 
 /** The episode as it appears in ledger keys and tasks: the start's date (the win-back's dormantSince date). */
@@ -162,6 +161,8 @@ export interface Enrollment {
   at: string;
   /** no enrollment record: derived from the step entries written before enrollment records existed */
   legacy: boolean;
+  /** the enrolling run queued the first step then (its task is in flight until the sender moves the due instant) */
+  queuedAt?: string | undefined;
 }
 
 /**
@@ -174,7 +175,13 @@ export interface Enrollment {
  */
 export function enrollmentOf(entries: readonly LedgerEntry[]): Enrollment | undefined {
   const record = entries.find((e) => e.stepId === ENROLLMENT_STEP);
-  if (record) return { arm: record.arm ?? 'treated', at: record.claimedAt, legacy: false };
+  if (record)
+    return {
+      arm: record.arm ?? 'treated',
+      at: record.claimedAt,
+      legacy: false,
+      ...(record.queuedAt ? { queuedAt: record.queuedAt } : {}),
+    };
   let first: LedgerEntry | undefined;
   for (const e of entries) if (!first || e.runAsOf < first.runAsOf) first = e;
   if (!first) return undefined;
@@ -287,7 +294,8 @@ export function nextCampaignAction(customer: Customer, records: readonly Episode
   }
   const [winner, ...outranked] = qualified;
   if (winner) {
-    const arm: Arm = isHeldOutAt(customer.customerId, winner.campaign.id, winner.campaign.holdoutPercent)
+    const { campaign, episode } = winner;
+    const arm: Arm = isHeldOutEnrollment(customer.customerId, campaign.id, episode, campaign.holdoutPercent)
       ? 'holdout'
       : 'treated';
     return { kind: 'enroll', record: winner, arm, outranked: outranked.map((r) => r.campaign.id) };

@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from './common.ts';
-import { type LifecyclePolicy, nextCheckAt, type Stage, StageSchema, stageOf, transitionReason } from './lifecycle.ts';
+import {
+  type LifecyclePolicy,
+  nextCheckAt,
+  type Stage,
+  StageSchema,
+  stageEpisodeStart,
+  stageOf,
+  transitionReason,
+} from './lifecycle.ts';
 import { CurrencySchema, MinorUnitsSchema } from './money.ts';
 import { monthKey } from './time.ts';
 
@@ -266,8 +274,7 @@ export function withWinbackReview(
 function campaignEpisodeStart(customer: Customer, stages: readonly Stage[]): string | undefined {
   let latest: string | undefined;
   for (const stage of stages) {
-    const start =
-      stage === 'dormant' ? customer.dormantSince : customer.stage === stage ? customer.stageSince : undefined;
+    const start = stageEpisodeStart(customer, stage);
     if (start && (!latest || start > latest)) latest = start;
   }
   return latest;

@@ -127,3 +127,24 @@ export function nextCheckAt(facts: ActivityFacts, stage: Stage, policy: Lifecycl
       return addDays(last, policy.lostAfterDays);
   }
 }
+
+/**
+ * The start of the customer's current episode of a campaign stage, or undefined when not in one. `dormant` is the
+ * dormancy episode (through lost, until a purchase). Any other stage's episode is the time in that stage with no
+ * purchase after its start: a purchase always ends it (exit on purchase), even one that keeps the stage (a
+ * reactivated customer buying again stays reactivated).
+ */
+export function stageEpisodeStart(
+  customer: {
+    stage: Stage;
+    stageSince?: string | undefined;
+    dormantSince?: string | undefined;
+    lastPurchaseAt?: string | undefined;
+  },
+  stage: Stage,
+): string | undefined {
+  if (stage === 'dormant') return customer.dormantSince;
+  if (customer.stage !== stage || !customer.stageSince) return undefined;
+  if (customer.lastPurchaseAt && customer.lastPurchaseAt > customer.stageSince) return undefined;
+  return customer.stageSince;
+}

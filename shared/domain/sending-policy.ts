@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { shardOf } from './shard.ts';
+import { shardOf, uniformOf } from './shard.ts';
 
 /** Rules that protect recipients across every campaign. */
 export const SendingPolicySchema = z.object({
@@ -47,7 +47,16 @@ export function isHeldOut(customerId: string, campaignId: string, policy: Sendin
   return isHeldOutAt(customerId, campaignId, policy.holdoutPercent);
 }
 
-/** The same draw for a campaign's own hold-out percent. */
+/**
+ * The arm of one enrollment: a stable draw per campaign, episode and customer (the same on every run and machine),
+ * independent across a customer's episodes, so whether a later episode happens (which the emails can influence)
+ * never depends on that episode's own arm.
+ */
+export function isHeldOutEnrollment(customerId: string, campaignId: string, episode: string, holdoutPercent: number) {
+  return uniformOf(`${campaignId}#${episode}#${customerId}`) * 100 < holdoutPercent;
+}
+
+/** The same draw as isHeldOut for a campaign's own hold-out percent. */
 export function isHeldOutAt(customerId: string, campaignId: string, holdoutPercent: number): boolean {
   return shardOf(`${campaignId}:${customerId}`, 10_000) < Math.round(holdoutPercent * 100);
 }

@@ -102,6 +102,8 @@ export const LedgerEntrySchema = z.object({
   rejectedAt: InstantSchema.optional(),
   /** enrollment records: the arm drawn at enrollment (`claimedAt` is the enrollment instant) */
   arm: z.enum(['treated', 'holdout']).optional(),
+  /** enrollment records: when the enrolling run queued the first step (the record leases it, no customer write) */
+  queuedAt: InstantSchema.optional(),
   /** enrollment records: campaigns the customer qualified for at the same time, which this one outranked */
   outranked: z.array(z.string().max(40)).max(50).optional(),
 });

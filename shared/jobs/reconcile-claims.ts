@@ -1,5 +1,5 @@
 import { addDays } from '../domain/time.ts';
-import { episodeOf, type LedgerEntry } from '../domain/winback.ts';
+import type { LedgerEntry } from '../domain/winback.ts';
 import type { CustomerRepository, SendLedger } from '../ports.ts';
 
 export interface ReconcileSummary {
@@ -31,11 +31,10 @@ export async function reconcileClaims(
         });
         if (!released) continue;
         summary.released += 1;
-        // The released step is the customer's next step again: make them due so the next run sends it.
+        // The released step is the customer's next step again: make them due so the next run sends it (any campaign's
+        // episode: the planner decides, and removes the due instant if the episode has ended meanwhile).
         const customer = await customers.get(e.customerId);
-        if (customer && episodeOf(customer) === e.episode) {
-          await customers.setWinbackDue(customer.customerId, customer.dormantSince, input.now);
-        }
+        if (customer) await customers.setWinbackDue(customer.customerId, customer.dormantSince, input.now);
       } else {
         summary.waiting += 1;
         summary.pending.push({

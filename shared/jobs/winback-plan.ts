@@ -194,8 +194,15 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       customer.winbackDueAt && customer.winbackDueAt <= input.asOf ? customer.winbackDueAt : input.asOf,
     );
 
-  /** Writes the enrollment record (false: another run did first); the record then holds it. */
-  const enroll = async (customer: Customer, action: Extract<CampaignAction, { kind: 'enroll' }>) => {
+  /**
+   * Writes the enrollment record (false: another run did first); the record then holds it. `queuedAt`: this run
+   * queues the first step too, and the record is its lease.
+   */
+  const enroll = async (
+    customer: Customer,
+    action: Extract<CampaignAction, { kind: 'enroll' }>,
+    queuedAt: string | undefined,
+  ) => {
     const { record, arm, outranked } = action;
     const counts = perCampaign[record.campaign.id];
     const entry: LedgerEntry = {
@@ -210,6 +217,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       runAsOf: input.asOf,
       runId: input.runId,
       ...(outranked.length ? { outranked } : {}),
+      ...(queuedAt ? { queuedAt } : {}),
     };
     if (!dryRun && !(await deps.ledger.claim(entry))) {
       if (counts) counts.alreadyEnrolled += 1;
@@ -223,22 +231,37 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       const other = perCampaign[id];
       if (other) other.outranked += 1;
     }
-    record.enrollment = { arm, at: now, legacy: false };
+    record.enrollment = { arm, at: now, legacy: false, ...(queuedAt ? { queuedAt } : {}) };
     return true;
   };
 
   const leaseMs = (input.leaseMinutes ?? 180) * 60_000;
-  /** Customers whose first step is planned in the run that enrolled them: the enrollment is their lease. */
+  const afterEnrollment = new Date(Date.parse(now) + 1).toISOString();
+  /** Customers whose first step is queued by the run that enrolled them: the enrollment is their lease. */
   const leasedByEnrollment = new Set<string>();
   /**
-   * A first step planned by the run that wrote the enrollment, its task still queued: the enrollment is recent and the
-   * due instant has not moved since (a sender that took the task always moves it on: next step, quiet hours, cap).
+   * A first step queued by the run that wrote the enrollment (`queuedAt`), its task still queued: the lease is recent
+   * and the due instant has not moved since (a sender that took the task always moves it on: next step, quiet
+   * hours, cap, transient refusal).
    */
   const inFlight = (customer: Customer, record: EpisodeRecord, index: number) => {
-    const enrollment = record.enrollment;
-    if (!deps.queue.durable || index !== 0 || record.taken.size > 0 || !enrollment || enrollment.legacy) return false;
-    const recent = Date.parse(enrollment.at) > Date.parse(now) - leaseMs;
-    return recent && (customer.winbackDueAt ?? '') <= enrollment.at;
+    const queuedAt = record.enrollment?.queuedAt;
+    if (!deps.queue.durable || index !== 0 || record.taken.size > 0 || !queuedAt) return false;
+    return Date.parse(queuedAt) > Date.parse(now) - leaseMs && (customer.winbackDueAt ?? '') <= queuedAt;
+  };
+  /** Whether this run would queue the first step of a customer it enrolls now (the enrollment then leases it). */
+  const queuesFirstStep = (
+    customer: Customer,
+    records: EpisodeRecord[],
+    action: Extract<CampaignAction, { kind: 'enroll' }>,
+  ) => {
+    if (dryRun || !deps.queue.durable || action.arm !== 'treated' || planned >= maxTasks) return false;
+    if (!isWithinSendWindow(now, customer.timeZone, sending)) return false;
+    const enrolled = records.map((r) =>
+      r === action.record ? { ...r, enrollment: { arm: action.arm, at: now, legacy: false } } : r,
+    );
+    const next = nextCampaignAction(customer, enrolled, input.asOf);
+    return next.kind === 'step' && next.index === 0;
   };
 
   const plan = async (customer: Customer, records: EpisodeRecord[]): Promise<WinbackTask | undefined> => {
@@ -246,7 +269,8 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     let enrolledNow = false;
     if (action.kind === 'enroll') {
       // Another run enrolled the customer first: it decides what comes next.
-      if (!(await enroll(customer, action))) return undefined;
+      const queuedAt = queuesFirstStep(customer, records, action) ? now : undefined;
+      if (!(await enroll(customer, action, queuedAt))) return undefined;
       enrolledNow = true;
       action = nextCampaignAction(customer, records, input.asOf);
     }
@@ -300,7 +324,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     }
     planned += 1;
     counts.planned += 1;
-    if (enrolledNow && action.index === 0) leasedByEnrollment.add(customer.customerId);
+    if (enrolledNow && record.enrollment?.queuedAt) leasedByEnrollment.add(customer.customerId);
     if (dryRun) {
       const { email } = customer;
       const sampled = summary.samples.filter((s) => s.stepId === step.id).length;
@@ -384,7 +408,10 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       if (!customer) throw new Error(`the queue returned a task for ${task.customerId}, not planned from this page`);
       return customer;
     };
-    for (const task of failed) await keepDue(plannedCustomer(task));
+    for (const task of failed) {
+      const customer = plannedCustomer(task);
+      await (leasedByEnrollment.has(task.customerId) ? reschedule(customer, afterEnrollment) : keepDue(customer));
+    }
     if (deps.queue.durable) {
       // Leased until the senders are done with it; a task lost for good is planned again when the lease ends. Only
       // if the due instant is still the one read: a sender that already moved it on keeps its value. A first step

@@ -173,7 +173,8 @@ export async function sendWinbackTask(
         continue;
       }
       if (outcome === 'unknown') {
-        await deps.ledger.complete(task.customerId, entry.key, {
+        // Only while still claimed: a Send event that already resolved it as sent must not be undone.
+        await deps.ledger.resolveClaim(task.customerId, entry.key, {
           status: 'claimed',
           error: `outcome unknown: ${message}`,
         });

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { feedbackFromSesEvent } from '../../shared/adapters/ses/ses-event.ts';
 import { ENROLLMENT_STEP } from '../../shared/domain/campaign.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
-import { isHeldOut } from '../../shared/domain/sending-policy.ts';
+import { isHeldOutEnrollment } from '../../shared/domain/sending-policy.ts';
 import { addDays, endOfDay } from '../../shared/domain/time.ts';
 import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
@@ -208,7 +208,9 @@ describe('safe sending', () => {
         { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
         { asOf, now, config: config.winback, sending: policy, from: 'shop@example.com', runId: now, maxSendRate: 200 },
       );
-    const heldOut = ids.filter((id) => isHeldOut(id, 'winback', policy));
+    // The arm is drawn per enrollment: campaign, episode (the dormancy start date) and customer.
+    const episode = addDays(AS_OF, -10).slice(0, 10);
+    const heldOut = ids.filter((id) => isHeldOutEnrollment(id, 'winback', episode, policy.holdoutPercent));
     const treated = ids.filter((id) => !heldOut.includes(id));
     expect(heldOut.length).toBeGreaterThan(0);
 

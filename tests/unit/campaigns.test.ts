@@ -8,7 +8,7 @@ import {
 } from '../../shared/domain/campaign.ts';
 import { EngineConfigSchema } from '../../shared/domain/config.ts';
 import { type Customer, CustomerSchema, reclassify } from '../../shared/domain/customer.ts';
-import { isHeldOut } from '../../shared/domain/sending-policy.ts';
+import { isHeldOutEnrollment } from '../../shared/domain/sending-policy.ts';
 import { addDays } from '../../shared/domain/time.ts';
 import type { LedgerEntry } from '../../shared/domain/winback.ts';
 
@@ -140,15 +140,24 @@ describe('nextCampaignAction: one enrollment at a time, the higher priority wins
     expect(nextCampaignAction(lost, records, NOW)).toMatchObject({ kind: 'step', arm: 'holdout' });
   });
 
-  it('draws the arm with the hash the hold-out always used, at the campaign’s own percent', () => {
+  it('draws the arm per enrollment (campaign, episode, customer), stable, at the campaign’s own percent', () => {
     const config = campaignsOf(THREE, 50);
     const ids = Array.from({ length: 400 }, (_, i) => `c${i}`);
     for (const id of ids) {
       const c = { ...lost, customerId: id };
       const action = nextCampaignAction(c, episodesOf(c, config.campaigns, []), NOW);
-      const held = isHeldOut(id, 'last', config.sending);
+      const held = isHeldOutEnrollment(id, 'last', '2026-06-13', 50);
       expect(action).toMatchObject({ kind: 'enroll', arm: held ? 'holdout' : 'treated' });
     }
+    // Near half held out; a customer's arms in two episodes agree about half the time (independent draws).
+    const held = ids.filter((id) => isHeldOutEnrollment(id, 'last', '2026-06-13', 50)).length;
+    expect(held).toBeGreaterThan(160);
+    expect(held).toBeLessThan(240);
+    const same = ids.filter(
+      (id) => isHeldOutEnrollment(id, 'last', '2026-06-13', 50) === isHeldOutEnrollment(id, 'last', '2027-01-02', 50),
+    ).length;
+    expect(same).toBeGreaterThan(160);
+    expect(same).toBeLessThan(240);
   });
 
   it('derives a legacy enrollment from step entries written before enrollments existed', () => {
@@ -206,5 +215,22 @@ describe('campaign stages open episodes in the lifecycle', () => {
     expect(again.winbackDueAt).toBeUndefined();
     // The default policy (win-back alone) does not make an at-risk customer due.
     expect(reclassify(bought, NOW, EngineConfigSchema.parse({}).policy).winbackDueAt).toBeUndefined();
+  });
+});
+
+describe('exit on purchase, for every trigger', () => {
+  it('ends a reactivated episode at the next purchase although the stage stays reactivated', () => {
+    const { campaigns } = campaignsOf([
+      { id: 'welcome-back', trigger: { type: 'stage', stage: 'reactivated' }, steps: steps('welcome') },
+    ]);
+    const since = '2026-06-20T00:00:00.000Z';
+    const back = customer({ stage: 'reactivated', stageSince: since, lastPurchaseAt: since, orderCount: 3 });
+    expect(nextCampaignAction(back, episodesOf(back, campaigns, []), NOW).kind).toBe('enroll');
+    const again = { ...back, lastPurchaseAt: '2026-06-25T00:00:00.000Z', orderCount: 4 };
+    expect(episodesOf(again, campaigns, [])).toEqual([]);
+    expect(nextCampaignAction(again, episodesOf(again, campaigns, []), NOW)).toEqual({
+      kind: 'none',
+      skip: 'not-dormant',
+    });
   });
 });

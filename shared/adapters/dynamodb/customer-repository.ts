@@ -210,7 +210,10 @@ export function dynamoCustomers(
               'attribute_exists(customerId) AND attribute_exists(email)',
               'consent.marketing = :yes AND attribute_not_exists(suppression)',
               '(attribute_not_exists(lastMarketingEmailAt) OR lastMarketingEmailAt <= :cutoff)',
-              episode.stage === 'dormant' ? 'dormantSince = :start' : 'stage = :stage AND stageSince = :start',
+              episode.stage === 'dormant'
+                ? 'dormantSince = :start'
+                : // no purchase since the episode began: a purchase ends it even where the stage stays the same
+                  'stage = :stage AND stageSince = :start AND (attribute_not_exists(lastPurchaseAt) OR lastPurchaseAt <= :start)',
             ].join(' AND '),
             ExpressionAttributeNames: { '#v': 'version' },
             ExpressionAttributeValues: {
