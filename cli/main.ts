@@ -6,7 +6,7 @@ import { campaignResultsToText } from '../shared/reports/campaign-results-html.t
 import { asDate, effectShare, positiveInt, positiveNumber } from './args.ts';
 import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { registerDataCommands } from './data-commands.ts';
-import { runDemo } from './demo.ts';
+import { type DemoOptions, runDemo } from './demo.ts';
 import { withDemoCampaigns } from './demo-campaigns.ts';
 import { erasureKeyFor } from './erasure-key.ts';
 import type { LocalServer } from './local-servers.ts';
@@ -24,18 +24,7 @@ const today = () => new Date().toISOString().slice(0, 10);
  * The options commander passes each command's action: the ones declared on that command, after their argParsers
  * and defaults (a flag without a value is `true` when given, absent otherwise).
  */
-interface DemoCommandOptions {
-  customers: number;
-  asOf: string;
-  seed: number;
-  out: string;
-  from: string;
-  replayDays: number;
-  stepDays: number;
-  maxSendRate: number;
-  effect: number;
-  keepOpen?: boolean;
-}
+type DemoCommandOptions = Omit<DemoOptions, 'unsubscribe'> & { keepOpen?: boolean };
 interface ImportCommandOptions {
   format: 'csv' | 'cdnow';
   customers?: string;

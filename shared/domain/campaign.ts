@@ -323,3 +323,27 @@ export function renderingConfig(campaign: Campaign, winback: WinbackConfig): Win
     offerPercent: campaign.offerPercent,
   };
 }
+
+/**
+ * What a planned send carries so the sender writes the customer once without reading it (WinbackTask `plan`): the
+ * episode (trigger stage and exact start), the dormancy episode, the time zone, and the due instant once `stepId`
+ * is taken at `asOf`. Undefined when the customer is not in the record's episode.
+ */
+export function taskPlan(
+  customer: Customer,
+  records: readonly EpisodeRecord[],
+  record: EpisodeRecord,
+  stepId: string,
+  asOf: string,
+) {
+  const start = episodeStart(customer, record.campaign.trigger);
+  if (!start) return undefined;
+  const after = records.map((r) => (r === record ? { ...r, taken: new Map([...r.taken, [stepId, asOf]]) } : r));
+  return {
+    stage: record.campaign.trigger.stage,
+    episodeStart: start,
+    dormantSince: customer.dormantSince ?? null,
+    timeZone: customer.timeZone,
+    nextDueAt: nextCampaignDueAt(customer, after, asOf) ?? null,
+  };
+}

@@ -1,5 +1,3 @@
-// Over 400 lines on purpose: the planner is one use case whose steps (enroll, hold out, defer, budget, lease) share
-// the run's counts and clock; split, each part would need the whole closure passed in. Its rules are pure (campaign.ts).
 import { runConcurrently } from '../concurrency.ts';
 import {
   type Campaign,
@@ -7,15 +5,14 @@ import {
   ENROLLMENT_STEP,
   type EpisodeRecord,
   episodeKeys,
-  episodeStart,
   episodesOf,
   nextCampaignAction,
   nextCampaignDueAt,
   recipientIneligibility,
   renderingConfig,
   resolveCampaigns,
+  taskPlan,
 } from '../domain/campaign.ts';
-import type { InvalidItem } from '../domain/common.ts';
 import type { Customer } from '../domain/customer.ts';
 import { isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
 import { addDays } from '../domain/time.ts';
@@ -28,6 +25,14 @@ import {
 } from '../domain/winback.ts';
 import type { CustomerRepository, SendLedger, SnapshotStore, WinbackTaskQueue } from '../ports.ts';
 import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
+import {
+  emptyPlanStepCounts,
+  type PlanCampaignCounts,
+  type PlanStepCounts,
+  type WinbackPlanSummary,
+} from './winback-plan-summary.ts';
+
+export type { PlanCampaignCounts, PlanStepCounts, WinbackPlanSummary } from './winback-plan-summary.ts';
 
 export interface WinbackPlanDeps {
   customers: CustomerRepository;
@@ -70,66 +75,7 @@ export interface WinbackPlanInput {
   onCandidate?: () => void;
 }
 
-/** What the planner counts per campaign: enrollments (both arms, at the moment the customer qualified). */
-export interface PlanCampaignCounts {
-  enrolled: number;
-  /** of them, in the hold-out arm */
-  holdout: number;
-  /** customers who qualified for this campaign at the same time as for a higher-priority one, which enrolled them */
-  outranked: number;
-  /** another run wrote the enrollment first */
-  alreadyEnrolled: number;
-}
-
-/** What the planner counts per step; the senders' outcomes are counted where the sends happen. */
-export interface PlanStepCounts {
-  /** eligible customers whose next step this is */
-  due: number;
-  /** handed to the senders */
-  planned: number;
-  /** in the hold-out group: recorded, never emailed */
-  heldOut: number;
-  /** outside the customer's local send window: due again when the window opens */
-  quietHours: number;
-  /** another run owned the hold-out claim */
-  alreadyClaimed: number;
-  /** planned by an earlier run whose enrollment still leases it (its task is queued): not planned again */
-  inFlight: number;
-}
-
-export interface WinbackPlanSummary {
-  asOf: string;
-  /** the campaigns planned, comma-separated (`winback` by default) */
-  campaignId: string;
-  dryRun: boolean;
-  /** due: only customers with a step due (the index); full: every customer in a recent dormancy episode */
-  mode: 'due' | 'full';
-  /** customers read */
-  candidates: number;
-  campaigns: Record<string, PlanCampaignCounts>;
-  /** by step id (unique across campaigns) */
-  steps: Record<string, PlanStepCounts>;
-  skipped: Partial<Record<Ineligibility, number>>;
-  /** customers whose `winbackDueAt` was moved on (not due yet, quiet hours, ineligible: removed) */
-  rescheduled: number;
-  /** due but over the run's `maxTasks`: left due for the next run */
-  leftForNextRun: number;
-  /** tasks the queue did not take: left due for the next run */
-  enqueueFailed: number;
-  invalid: InvalidItem[];
-  samples: { stepId: string; customerId: string; locale: string; subject: string; text: string; html: string }[];
-}
-
 const WRITE_CONCURRENCY = 8;
-
-const emptyPlanStepCounts = (): PlanStepCounts => ({
-  due: 0,
-  planned: 0,
-  heldOut: 0,
-  quietHours: 0,
-  alreadyClaimed: 0,
-  inFlight: 0,
-});
 
 /**
  * The hourly planner, across every campaign. Primary course:
@@ -342,12 +288,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       }
       return undefined;
     }
-    // What the sender needs to write the customer once without reading it: the episode, the time zone, and the
-    // due instant once this step is taken (as the sender would compute it).
-    const start = episodeStart(customer, record.campaign.trigger);
-    const after = records.map((r) =>
-      r === record ? { ...r, taken: new Map([...r.taken, [step.id, input.asOf]]) } : r,
-    );
+    const plan = taskPlan(customer, records, record, step.id, input.asOf);
     return {
       customerId: customer.customerId,
       campaignId: record.campaign.id,
@@ -355,17 +296,7 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
       stepId: step.id,
       runAsOf: input.asOf,
       runId: input.runId,
-      ...(start
-        ? {
-            plan: {
-              stage: record.campaign.trigger.stage,
-              episodeStart: start,
-              dormantSince: customer.dormantSince ?? null,
-              timeZone: customer.timeZone,
-              nextDueAt: nextCampaignDueAt(customer, after, input.asOf) ?? null,
-            },
-          }
-        : {}),
+      ...(plan ? { plan } : {}),
     };
   };
 

@@ -7,6 +7,7 @@ import {
   recipientIneligibility,
   renderingConfig,
   resolveCampaigns,
+  taskPlan,
 } from '../domain/campaign.ts';
 import { type Customer, hasMarketingConsent } from '../domain/customer.ts';
 import { isWithinSendWindow, nextSendWindowStart, type SendingPolicy } from '../domain/sending-policy.ts';
@@ -217,8 +218,7 @@ async function lookUpPlan(
   // Every campaign's current episode: when this one's sequence ends, another campaign may be next.
   const records = episodesOf(customer, campaigns, await deps.ledger.forCustomer(customer.customerId, ''));
   const record = records.find((r) => r.campaign.id === task.campaignId);
-  const start = record ? episodeStart(customer, record.campaign.trigger) : undefined;
-  if (!record || !start || record.episode !== task.episode) return { skip: 'episode-changed' };
+  if (!record || record.episode !== task.episode) return { skip: 'episode-changed' };
   const reschedule = async (dueAt: string | undefined) => {
     if (dueAt !== customer.winbackDueAt)
       await deps.customers.setWinbackDue(customer.customerId, customer.dormantSince, dueAt);
@@ -234,16 +234,6 @@ async function lookUpPlan(
     await reschedule(nextCampaignDueAt(customer, records, task.runAsOf));
     return { skip: dropped ?? (pending?.step.id !== task.stepId ? 'step-taken' : 'not-due-yet') };
   }
-  const after = records.map((r) =>
-    r === record ? { ...r, taken: new Map([...r.taken, [task.stepId, task.runAsOf]]) } : r,
-  );
-  return {
-    plan: {
-      stage: record.campaign.trigger.stage,
-      episodeStart: start,
-      dormantSince: customer.dormantSince ?? null,
-      timeZone: customer.timeZone,
-      nextDueAt: nextCampaignDueAt(customer, after, task.runAsOf) ?? null,
-    },
-  };
+  const plan = taskPlan(customer, records, record, task.stepId, task.runAsOf);
+  return plan ? { plan } : { skip: 'episode-changed' };
 }
