@@ -271,7 +271,7 @@ export function withWinbackReview(
 }
 
 /** The latest start among the customer's current campaign episodes (dormant: the dormancy episode), if any. */
-function campaignEpisodeStart(customer: Customer, stages: readonly Stage[]): string | undefined {
+export function campaignEpisodeStart(customer: Customer, stages: readonly Stage[]): string | undefined {
   let latest: string | undefined;
   for (const stage of stages) {
     const start = stageEpisodeStart(customer, stage);

@@ -5,6 +5,7 @@ import {
   aggregatesOf,
   type Customer,
   CustomerSchema,
+  campaignEpisodeStart,
   newCustomer,
   reclassify,
   withAggregatesOf,
@@ -153,8 +154,8 @@ function classificationProblems(customer: Customer, policy: LifecyclePolicy, key
         detail: `next check ${customer.nextCheckAt ?? 'absent'}, ${expected ?? 'none'} expected for ${customer.stage}`,
       });
   }
-  if (customer.winbackDueAt && !customer.dormantSince)
-    found.push({ invariant: 'index', key, detail: 'win-back step due outside a dormancy episode' });
+  if (customer.winbackDueAt && !campaignEpisodeStart(customer, policy.campaignStages))
+    found.push({ invariant: 'index', key, detail: 'campaign step due outside every campaign episode' });
   return found;
 }
 
@@ -186,7 +187,7 @@ async function repairCustomer(
   let next: Customer = isTombstone(customer) ? customer : withAggregatesOf(customer, orders);
   if (found.some((v) => v.invariant === 'I3'))
     next = { ...next, consent: { marketing: false, at: input.now, source: 'check:erased' } };
-  if (next.winbackDueAt && !next.dormantSince) {
+  if (next.winbackDueAt && !campaignEpisodeStart(next, deps.policy.campaignStages)) {
     const { winbackDueAt: _removed, ...rest } = next;
     next = rest;
   }
