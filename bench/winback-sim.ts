@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { BUILT_IN_TEMPLATES_DIR, loadTemplates } from '../cli/templates.ts';
 import type { Stores } from '../shared/adapters/build-adapters.ts';
 import { runConcurrently } from '../shared/concurrency.ts';
 import type { SendingPolicy } from '../shared/domain/sending-policy.ts';
@@ -136,6 +137,7 @@ export async function hourlyRun(deps: SimDeps, input: SimInput, at: string, runI
     config: input.config,
     sending: input.sending,
     from: 'bench@example.com',
+    templates: await loadTemplates(BUILT_IN_TEMPLATES_DIR),
     wait: async () => {},
     now: () => at,
   };

@@ -1,5 +1,6 @@
 import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
 import type { CampaignResults } from '../shared/domain/campaign-results.ts';
+import type { TemplateRenderer } from '../shared/email/templates/render.ts';
 import {
   type Parsed,
   parseCdnow,
@@ -165,6 +166,7 @@ export async function runCohorts(
 export interface WinbackOptions {
   asOf: string;
   from: string;
+  templates: TemplateRenderer;
   runId: string;
   dryRun: boolean;
   maxSendRate: number;
@@ -192,6 +194,7 @@ export async function runWinback(
       sending: rt.config.sending,
       now: options.now,
       from: options.from,
+      templates: options.templates,
       runId: options.runId,
       dryRun: options.dryRun,
       ...(options.full ? { full: true } : {}),

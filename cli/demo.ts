@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { CustomerEvent } from '../shared/domain/events.ts';
 import { STAGES, zeroPerStage } from '../shared/domain/lifecycle.ts';
 import { addDays, endOfDay } from '../shared/domain/time.ts';
+import type { TemplateRenderer } from '../shared/email/templates/render.ts';
 import type { FlagDormantSummary } from '../shared/jobs/flag-dormant.ts';
 import { importCustomers } from '../shared/jobs/import-customers.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
@@ -29,6 +30,7 @@ export interface DemoOptions {
   /** the planted effect of a campaign's treated arm on buying within its window (absolute; demo-campaigns.ts) */
   effect: number;
   unsubscribe?: { baseUrl: string; secret: string } | undefined;
+  templates: TemplateRenderer;
 }
 
 export interface DemoResult {
@@ -144,6 +146,7 @@ export async function runDemo(
       {
         asOf: day,
         from: o.from,
+        templates: o.templates,
         runId: `demo-${day.slice(0, 10)}`,
         dryRun: false,
         maxSendRate: o.maxSendRate,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import type { TemplateBundle } from '../shared/email/templates/bundle.ts';
 import { handleUnsubscribeRequest } from '../shared/jobs/unsubscribe.ts';
 import type { CustomerRepository } from '../shared/ports.ts';
 import type { LocalServer } from './local-servers.ts';
@@ -30,13 +31,22 @@ async function readBody(req: IncomingMessage, limit = 4096): Promise<string> {
 }
 
 /** The same unsubscribe handler as the Lambda function URL, on 127.0.0.1, so links in local emails work. */
-export async function startLocalUnsubscribe(customers: CustomerRepository, secret: string): Promise<LocalServer> {
+export async function startLocalUnsubscribe(
+  customers: CustomerRepository,
+  secret: string,
+  pages: TemplateBundle['pages'],
+): Promise<LocalServer> {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const response = await handleUnsubscribeRequest(
-        { method: req.method ?? 'GET', query: Object.fromEntries(url.searchParams), body: await readBody(req) },
-        { customers, secret, now: new Date().toISOString() },
+        {
+          method: req.method ?? 'GET',
+          query: Object.fromEntries(url.searchParams),
+          body: await readBody(req),
+          acceptLanguage: req.headers['accept-language'],
+        },
+        { customers, secret, pages, now: new Date().toISOString() },
       );
       res.writeHead(response.status, response.headers).end(response.body);
     } catch {

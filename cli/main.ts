@@ -15,6 +15,7 @@ import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
 import { progress } from './progress.ts';
 import { printRecordSummary, readEventsFile, summariseEventsFile } from './read-events.ts';
 import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.ts';
+import { BUILT_IN_TEMPLATES_DIR, loadTemplates, registerTemplateCommands } from './templates.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -24,7 +25,7 @@ const today = () => new Date().toISOString().slice(0, 10);
  * The options commander passes each command's action: the ones declared on that command, after their argParsers
  * and defaults (a flag without a value is `true` when given, absent otherwise).
  */
-type DemoCommandOptions = Omit<DemoOptions, 'unsubscribe'> & { keepOpen?: boolean };
+type DemoCommandOptions = Omit<DemoOptions, 'unsubscribe' | 'templates'> & { keepOpen?: boolean };
 interface ImportCommandOptions {
   format: 'csv' | 'cdnow';
   customers?: string;
@@ -88,6 +89,11 @@ const program = new Command('clientele')
       'CLIENTELE_CONFIG',
     ),
   )
+  .addOption(
+    new Option('--templates-dir <dir>', 'the email templates folder (templates/README.md)')
+      .default(BUILT_IN_TEMPLATES_DIR, 'the templates this package ships')
+      .env('CLIENTELE_TEMPLATES_DIR'),
+  )
   .option('--json', 'print the machine-readable result on stdout')
   .option('--no-progress', 'hide progress bars')
   .showHelpAfterError()
@@ -137,9 +143,10 @@ program
     const rt = await openRuntime(g, !g.dynamodbEndpoint);
     // Without a config file the demo runs its three campaigns (second purchase, at risk, win-back).
     if (!g.config) rt.config = withDemoCampaigns(rt.config);
+    const templates = await loadTemplates(g.templatesDir);
     const email = await openEmail(g);
     const secret = await localUnsubscribeSecret(undefined);
-    const unsubscribe = await startLocalUnsubscribe(rt.stores.customers, secret);
+    const unsubscribe = await startLocalUnsubscribe(rt.stores.customers, secret, templates.bundle.pages);
     const log = (s: string) => {
       if (!g.json) process.stdout.write(`${s}\n`);
     };
@@ -147,7 +154,7 @@ program
       const result = await runDemo(
         rt,
         email,
-        { ...o, unsubscribe: { baseUrl: unsubscribe.endpoint, secret } },
+        { ...o, templates, unsubscribe: { baseUrl: unsubscribe.endpoint, secret } },
         bars(),
         log,
       );
@@ -319,6 +326,7 @@ program
         'sending needs --unsubscribe-url and CLIENTELE_UNSUBSCRIBE_SECRET (the deployed endpoint and its secret)',
       );
     }
+    const templates = await loadTemplates(g.templatesDir);
     const rt = await openRuntime(g);
     const email = await openEmail(g);
     const secret = remoteSecret ?? (await localUnsubscribeSecret(g.dynamodbEndpoint ? undefined : g.dataDir));
@@ -326,7 +334,7 @@ program
     let baseUrl: string;
     if (o.unsubscribeUrl) baseUrl = o.unsubscribeUrl;
     else {
-      local = await startLocalUnsubscribe(rt.stores.customers, secret);
+      local = await startLocalUnsubscribe(rt.stores.customers, secret, templates.bundle.pages);
       // An empty --unsubscribe-url (CLIENTELE_UNSUBSCRIBE_URL='') starts the embedded endpoint yet is passed on as ''.
       baseUrl = o.unsubscribeUrl ?? local.endpoint;
     }
@@ -337,6 +345,7 @@ program
         {
           asOf: endOfDay(o.asOf),
           from: o.from,
+          templates,
           runId: newRunId(),
           dryRun: Boolean(o.dryRun),
           full: Boolean(o.full),
@@ -362,6 +371,8 @@ program
       await rt.close();
     }
   });
+
+registerTemplateCommands(program, globals, emit);
 
 /** Segments of a full pass worked on at once in this process (the Step Functions fan-out's MaxConcurrency). */
 function parallelismOption() {

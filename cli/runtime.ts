@@ -19,6 +19,8 @@ export interface GlobalOptions {
   tablePrefix: string;
   dataDir: string;
   config?: string;
+  /** the email templates folder (default: the one this package ships) */
+  templatesDir: string;
   json?: boolean;
   progress?: boolean;
 }

@@ -9,6 +9,7 @@ import { jobHandler } from './job-handler.ts';
 import { unsubscribeLinks } from './secrets.ts';
 import { sendRate } from './send-rate.ts';
 import { processSqsBatch } from './sqs-batch.ts';
+import { templates } from './templates.ts';
 
 const env = parseEnv(JOB_ENV['winback-send']);
 const { ENGINE_CONFIG: config } = env;
@@ -21,7 +22,8 @@ const setup = lazy(async () => {
   const rate = (await sendRate(ses, env.MAX_SEND_RATE)) / env.SENDER_CONCURRENCY;
   const { winback, campaigns, sending } = config;
   const options = { config: winback, campaigns, sending, from: env.SENDER_ADDRESS, wait: pacer(rate) };
-  return { rate, options: { ...options, ...(await unsubscribeLinks(env)) } };
+  const renderer = await templates();
+  return { rate, options: { ...options, templates: renderer, ...(await unsubscribeLinks(env)) } };
 });
 
 /**

@@ -187,6 +187,14 @@ export const DeploymentConfigInputSchema = z.strictObject({
    * @default stageName === 'prod'
    */
   production: z.boolean().optional(),
+  /**
+   * The email templates and unsubscribe-page strings (a folder such as this package's `templates/`, kept in your
+   * own repository if you like), relative to the directory `cdk` runs in. Synth compiles and lints it (MJML to
+   * HTML, every template × locale rendered with sample customers) and fails on any error; the compiled bundle is
+   * packaged beside the winback-send and unsubscribe handlers as `templates.json`.
+   * @default 'templates'
+   */
+  templatesDir: z.string().min(1).default('templates'),
   /** Engine configuration passed to every function as ENGINE_CONFIG (currency, policy, winback, shards). */
   engine: EngineConfigSchema.prefault({}),
 });

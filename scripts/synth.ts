@@ -6,19 +6,33 @@
  *  2. reads the validation report and fails on any violation;
  *  3. prints each function's bundle size (the minified index.mjs) and fails above 250 KB;
  *  4. loads every bundle once in Node with placeholder environment variables, so a broken ESM bundle (missing
- *     export, require() of a built-in, zod member missing from infra/bundling/zod.js) fails here, not in Lambda.
+ *     export, require() of a built-in, zod member missing from infra/bundling/zod.js) fails here, not in Lambda;
+ *  5. checks that the functions that render email or the unsubscribe pages carry a valid `templates.json` (the
+ *     app compiles and lints the deployment's templatesDir first: a template error already failed step 1).
  *
  * Without a configFile/clientele context argument, infra/config.example.json is used.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
+import { TemplateBundleSchema } from '../shared/email/templates/bundle.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const OUT_DIR = join(ROOT, 'cdk.out');
 const MAX_BUNDLE_BYTES = 250 * 1024;
+/**
+ * Functions allowed more than MAX_BUNDLE_BYTES, each with its reason. winback-send renders the emails at send time
+ * with the Liquid runtime (liquidjs, 79 KB minified and not tree-shakeable: the engine registers every standard tag
+ * and filter); MJML itself is compiled at synth and never reaches a Lambda.
+ */
+const BUNDLE_BUDGET_EXCEPTIONS: Readonly<Record<string, number>> = { 'winback-send': 300 * 1024 };
+
+function budgetOf(functionName: string): number {
+  const job = Object.keys(BUNDLE_BUDGET_EXCEPTIONS).find((j) => functionName.endsWith(`-${j}`));
+  return job === undefined ? MAX_BUNDLE_BYTES : (BUNDLE_BUDGET_EXCEPTIONS[job] ?? MAX_BUNDLE_BYTES);
+}
 const OFFLINE_ENV = {
   CDK_DISABLE_CLI_TELEMETRY: 'true',
   // No instance-metadata credential lookups (they would wait for a timeout offline).
@@ -53,11 +67,29 @@ const TemplateSchema = z.object({
   ),
 });
 
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
 interface Bundle {
   stack: string;
   functionName: string;
   file: string;
   bytes: number;
+}
+
+/** The functions that read `templates.json` beside their handler (functions/templates.ts). */
+const TEMPLATE_READERS = /-(winback-send|unsubscribe)$/;
+
+/** What is wrong with the bundle's templates.json, if it needs one. */
+function checkTemplates(bundle: Bundle): string | undefined {
+  const file = join(dirname(bundle.file), 'templates.json');
+  if (!existsSync(file)) return TEMPLATE_READERS.test(bundle.functionName) ? 'templates.json missing' : undefined;
+  const parsed = TemplateBundleSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) return `templates.json invalid: ${z.prettifyError(parsed.error)}`;
+  const variants = Object.values(parsed.data.templates).reduce((n, locales) => n + Object.keys(locales).length, 0);
+  console.log(
+    `    templates.json ${kb(statSync(file).size)}: ${variants} variants, pages in ${Object.keys(parsed.data.pages).join(', ')}`,
+  );
+  return undefined;
 }
 
 function fail(message: string): never {
@@ -188,19 +220,23 @@ runCdkSynth(process.argv.slice(2));
 checkValidationReport();
 
 const bundles = collectBundles();
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-console.log(`\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}):`);
+console.log(
+  `\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}, winback-send ${kb(budgetOf('-winback-send'))}):`,
+);
 const width = Math.max(...bundles.map((b) => b.functionName.length));
 const problems: string[] = [];
 for (const bundle of bundles.sort((a, b) => a.functionName.localeCompare(b.functionName))) {
-  const over = bundle.bytes > MAX_BUNDLE_BYTES;
+  const budget = budgetOf(bundle.functionName);
+  const over = bundle.bytes > budget;
   const loadError = smokeLoad(bundle);
   const status = over ? 'TOO LARGE' : loadError ? 'LOAD FAILED' : 'ok';
   console.log(
     `  ${bundle.functionName.padEnd(width)}  ${kb(bundle.bytes).padStart(9)}  ${status}  ${relative(ROOT, bundle.file)}`,
   );
-  if (over) problems.push(`${bundle.functionName} is ${kb(bundle.bytes)} (> ${kb(MAX_BUNDLE_BYTES)})`);
+  if (over) problems.push(`${bundle.functionName} is ${kb(bundle.bytes)} (> ${kb(budget)})`);
   if (loadError) problems.push(`${bundle.functionName} does not load:\n${loadError}`);
+  const templatesError = checkTemplates(bundle);
+  if (templatesError) problems.push(`${bundle.functionName}: ${templatesError}`);
 }
 if (problems.length > 0) fail(problems.join('\n'));
 console.log(`\n✓ synth ok: ${bundles.length} functions, templates in ${relative(ROOT, OUT_DIR)}/`);

@@ -109,7 +109,8 @@ export interface OrderRepository {
   deleteMany(keys: readonly { customerId: string; orderId: string }[]): Promise<void>;
 }
 
-export type LedgerUpdate = Pick<LedgerEntry, 'status'> & Partial<Pick<LedgerEntry, 'sentAt' | 'messageId' | 'error'>>;
+export type LedgerUpdate = Pick<LedgerEntry, 'status'> &
+  Partial<Pick<LedgerEntry, 'sentAt' | 'messageId' | 'error' | 'locale'>>;
 
 export interface SendLedger {
   /** Conditional put: true if this caller now owns the send, false if the entry existed. */

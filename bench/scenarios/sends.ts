@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ensureTables } from '../../cli/local-servers.ts';
+import { BUILT_IN_TEMPLATES_DIR, loadTemplates } from '../../cli/templates.ts';
 import { dynamoStores, type Stores } from '../../shared/adapters/build-adapters.ts';
 import { tableNames } from '../../shared/adapters/dynamodb/tables.ts';
 import { sesClient, sesEmailSender } from '../../shared/adapters/ses/ses-email-sender.ts';
@@ -129,6 +130,7 @@ export async function sendsScenario(ctx: BenchContext): Promise<SendsResult> {
     config: WINBACK,
     sending: SendingPolicySchema.parse({ holdoutPercent: 0, quietHours: null, frequencyCapDays: 0 }),
     from: 'bench@example.com',
+    templates: await loadTemplates(BUILT_IN_TEMPLATES_DIR),
     maxSendRate: options.sendRate,
     // One SQS batch's worth in flight, as one sender instance processes a batch of 10 side by side; the pacer
     // alone decides the rate. (The CLI default, 4, is latency-bound at 50/s against local servers.)

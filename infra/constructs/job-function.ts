@@ -138,6 +138,23 @@ export interface JobFunctionProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Files copied into the function's asset beside `index.mjs` after bundling (e.g. the compiled templates): the
+   * handler reads them relative to its own module. Part of the asset hash, so a changed file redeploys.
+   * @default - none
+   */
+  readonly assetFiles?: readonly AssetFile[];
+}
+
+/** A file packaged with a function: `source` (absolute path at synth) is copied to `<asset>/<name>`. */
+export interface AssetFile {
+  readonly source: string;
+  readonly name: string;
+}
+
+/** One POSIX shell word: the bundling hooks run through a shell. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -236,6 +253,18 @@ export class JobFunction extends Construct {
         // (~320 KB) stay out of the bundles.
         // Warnings and errors only; esbuild's per-file info output would flood the synth log.
         logLevel: LogLevel.WARNING,
+        ...(props.assetFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  (props.assetFiles ?? []).map(
+                    (file) => `cp ${shellQuote(file.source)} ${shellQuote(join(outputDir, file.name))}`,
+                  ),
+              },
+            }
+          : {}),
       },
     });
 

@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { templatesAsset } from '../templates.ts';
 import { bindTables, type JobCommonProps, jobEnvironment, type MonitoredJob } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
@@ -16,6 +17,8 @@ export const UNSUBSCRIBE_CUSTOMERS_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutI
 export const DEFAULT_UNSUBSCRIBE_CONCURRENCY = 10;
 
 export interface UnsubscribeEndpointProps extends JobCommonProps {
+  /** The compiled templates (infra/templates.ts), packaged beside the handler as `templates.json`. */
+  readonly templatesFile: string;
   /** HMAC key the unsubscribe links are signed with; the handler verifies the signature. */
   readonly unsubscribeSecret: secretsmanager.ISecret;
   /**
@@ -67,6 +70,7 @@ export class UnsubscribeEndpoint extends Construct implements MonitoredJob {
       logRemovalPolicy: props.logRemovalPolicy,
       timeout: Duration.seconds(10),
       reservedConcurrentExecutions: reservedConcurrency,
+      assetFiles: [templatesAsset(props.templatesFile)],
     });
     tables.grant(this.job.role);
     props.unsubscribeSecret.grantRead(this.job.role);

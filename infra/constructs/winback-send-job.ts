@@ -5,6 +5,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentOf } from '../../functions/env.ts';
+import { templatesAsset } from '../templates.ts';
 import { bindTables, type JobCommonProps, JobDeadLetterQueue, jobEnvironment, type MonitoredJob } from './common.ts';
 import { handlerEntry, JobFunction } from './job-function.ts';
 
@@ -16,6 +17,8 @@ export const SEND_MAX_RECEIVE_COUNT = 3;
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface WinbackSendJobProps extends JobCommonProps {
+  /** The compiled templates (infra/templates.ts), packaged beside the handler as `templates.json`. */
+  readonly templatesFile: string;
   /** From address; the only address the function may send as (`ses:FromAddress` condition). */
   readonly senderAddress: string;
   /** Verified SES identity (domain or address) the sender belongs to. */
@@ -117,6 +120,7 @@ export class WinbackSendJob extends Construct implements MonitoredJob {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       timeout,
+      assetFiles: [templatesAsset(props.templatesFile)],
     });
     this.job.function.addEventSource(
       new SqsEventSource(this.queue, {

@@ -29,6 +29,8 @@ export interface ClienteleJobsStackProps extends StackProps {
   readonly config: DeploymentConfig;
   /** The stateful resources (from the data stack). */
   readonly data: ClienteleData;
+  /** The compiled templates (infra/templates.ts buildTemplates), packaged with winback-send and unsubscribe. */
+  readonly templatesFile: string;
 }
 
 /**
@@ -80,6 +82,7 @@ export class ClienteleJobsStack extends Stack {
       ...common,
       unsubscribeSecret: data.unsubscribeSecret,
       reservedConcurrency: config.unsubscribeConcurrency,
+      templatesFile: props.templatesFile,
     });
     this.churnCohorts = new ChurnCohortsJob(this, 'ChurnCohorts', {
       ...scheduled,
@@ -97,6 +100,7 @@ export class ClienteleJobsStack extends Stack {
     const planIntervalMinutes = scheduleIntervalMinutes(config.schedules.winback) ?? 60;
     this.winbackSend = new WinbackSendJob(this, 'WinbackSend', {
       ...common,
+      templatesFile: props.templatesFile,
       senderAddress: config.senderAddress,
       sesIdentity: config.sesIdentity,
       configurationSetName,

@@ -7,6 +7,8 @@ import {
   type Ineligibility,
   type LedgerEntry,
   pendingInSequence,
+  TemplateLocaleSchema,
+  TemplateVarsSchema,
   type WinbackConfig,
   type WinbackStep,
   WinbackStepSchema,
@@ -72,9 +74,13 @@ export const CampaignSchema = z
      * offset plus `sending.attributionDays`. Only enrollments whose window has closed count in the headline.
      */
     measurementDays: z.number().int().min(1).max(730).optional(),
-    /** the offer of steps whose template kind carries one; default `winback.offerCode` / `offerPercent` */
+    /** the offer its templates show; default `winback.offerCode` / `offerPercent` */
     offerCode: z.string().max(40).optional(),
     offerPercent: z.number().int().min(1).max(90).optional(),
+    /** the locale tried before `en` when a template lacks the customer's; default `winback.defaultLocale` */
+    defaultLocale: TemplateLocaleSchema.optional(),
+    /** variables its templates can use as `campaign.<name>` (added to `winback.templateVars`) */
+    templateVars: TemplateVarsSchema.optional(),
   })
   .refine((c) => new Set(c.steps.map((s) => s.id)).size === c.steps.length, {
     message: 'step ids must be unique',
@@ -92,6 +98,8 @@ export type Campaign = z.output<typeof CampaignSchema> & {
   measurementDays: number;
   offerCode: string;
   offerPercent: number;
+  defaultLocale: string;
+  templateVars: Record<string, string>;
 };
 
 /** The ledger step id of an enrollment record (step ids cannot start with `@`, so it never collides). */
@@ -121,6 +129,8 @@ export function resolveCampaigns(
     measurementDays: c.measurementDays ?? (c.steps.at(-1)?.offsetDays ?? 0) + sending.attributionDays,
     offerCode: c.offerCode ?? winback.offerCode,
     offerPercent: c.offerPercent ?? winback.offerPercent,
+    defaultLocale: c.defaultLocale ?? winback.defaultLocale,
+    templateVars: { ...winback.templateVars, ...c.templateVars },
   }));
 }
 
@@ -321,6 +331,8 @@ export function renderingConfig(campaign: Campaign, winback: WinbackConfig): Win
     steps: campaign.steps,
     offerCode: campaign.offerCode,
     offerPercent: campaign.offerPercent,
+    defaultLocale: campaign.defaultLocale,
+    templateVars: campaign.templateVars,
   };
 }
 

@@ -4,25 +4,31 @@ import { type Customer, hasMarketingConsent } from './customer.ts';
 import { StageSchema } from './lifecycle.ts';
 import { addDays, daysBetween } from './time.ts';
 
-export const TemplateKindSchema = z.enum(['miss-you', 'offer', 'last-chance']);
-export type TemplateKind = z.infer<typeof TemplateKindSchema>;
-
 /**
- * What each template kind does besides its copy, stated for every kind: adding a kind to the enum above fails to
- * compile until its behaviour is written here (and its copy in every language, email/winback-copy.ts).
+ * A template id: the file name of a template in the templates folder (`templates/<locale>/<id>.mjml`). That it
+ * exists, in a locale every customer can fall back to, is checked by `clientele templates lint` and at synth.
  */
-export const TEMPLATE_KINDS = {
-  'miss-you': { offer: false },
-  offer: { offer: true },
-  'last-chance': { offer: true },
-} as const satisfies Record<TemplateKind, { offer: boolean }>;
+export const TemplateIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes (the template file name)');
+
+/** A template locale folder: a lowercase BCP 47 tag (`en`, `nb`, `pt-br`). */
+export const TemplateLocaleSchema = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/, 'a lowercase BCP 47 language tag such as en, nb or pt-br');
+
+/** Names of template variables a marketer defines (front matter `vars`, a campaign's `templateVars`). */
+export const TemplateVarNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase, digits and _');
+
+/** What a campaign adds to its templates' variables: `campaign.<name>` in Liquid. */
+export const TemplateVarsSchema = z.record(TemplateVarNameSchema, z.string().max(500));
 
 export const WinbackStepSchema = z.object({
   /** Stable id, part of the ledger key; never rename a step that has been sent. */
   id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lowercase letters, digits and dashes'),
   /** Days after the customer became dormant. */
   offsetDays: z.number().int().nonnegative(),
-  template: TemplateKindSchema,
+  template: TemplateIdSchema,
 });
 export type WinbackStep = z.infer<typeof WinbackStepSchema>;
 
@@ -40,11 +46,15 @@ export const WinbackConfigSchema = z
         { id: 'offer', offsetDays: 14, template: 'offer' },
         { id: 'last-chance', offsetDays: 30, template: 'last-chance' },
       ]),
-    /** Offer shown in the steps whose template kind has `offer` (TEMPLATE_KINDS). */
+    /** The offer the templates show (`offer_code`, `offer_percent`). */
     offerCode: z.string().max(40).default('COMEBACK15'),
     offerPercent: z.number().int().min(1).max(90).default(15),
     shopName: z.string().min(1).max(80).default('our shop'),
     shopUrl: z.url().default('https://shop.example.com'),
+    /** The locale tried before the final `en` when a template has no variant for the customer's locale. */
+    defaultLocale: TemplateLocaleSchema.default('en'),
+    /** Variables the templates can use as `campaign.<name>`. */
+    templateVars: TemplateVarsSchema.default({}),
     /** Dormancy episodes older than this do not start a sequence (e.g. after first install). */
     maxEpisodeAgeDays: z.number().int().positive().default(120),
   })
@@ -91,6 +101,8 @@ export const LedgerEntrySchema = z.object({
   runId: z.string(),
   sentAt: InstantSchema.optional(),
   messageId: z.string().optional(),
+  /** the template locale the email was rendered in (after the fallback chain): results split by language */
+  locale: z.string().max(35).optional(),
   error: z.string().max(500).optional(),
   /** SES feedback, first occurrence of each */
   deliveredAt: InstantSchema.optional(),

@@ -1,11 +1,14 @@
+import type { TemplateBundle } from '../email/templates/bundle.ts';
 import type { CustomerRepository } from '../ports.ts';
 import { verifyUnsubscribeToken } from '../unsubscribe/token.ts';
-import { unsubscribePage } from '../unsubscribe/unsubscribe-page.ts';
+import { preferredLanguage, unsubscribePage } from '../unsubscribe/unsubscribe-page.ts';
 
 export interface HttpRequest {
   method: string;
   query: Record<string, string | undefined>;
   body?: string | undefined;
+  /** the visitor's Accept-Language: the language of the pages shown before the customer is known */
+  acceptLanguage?: string | undefined;
 }
 
 export interface HttpResponse {
@@ -18,6 +21,8 @@ export interface UnsubscribeDeps {
   customers: CustomerRepository;
   secret: string;
   now: string;
+  /** the page strings per locale (the templates bundle) */
+  pages: TemplateBundle['pages'];
 }
 
 export type UnsubscribeOutcome = 'unsubscribed' | 'already-unsubscribed' | 'unknown-customer';
@@ -66,18 +71,20 @@ export async function handleUnsubscribeRequest(
   deps: UnsubscribeDeps,
 ): Promise<HttpResponse & { outcome?: UnsubscribeOutcome | 'invalid-token' | 'confirm' }> {
   const method = request.method.toUpperCase();
+  const page = (kind: 'confirm' | 'done' | 'invalid', locale: string | undefined, token?: string) =>
+    unsubscribePage(deps.pages, kind, locale, token);
+  const visitor = preferredLanguage(request.acceptLanguage);
   if (method !== 'GET' && method !== 'POST') {
-    return { status: 405, headers: { ...HEADERS, allow: 'GET, POST' }, body: unsubscribePage('invalid', 'en') };
+    return { status: 405, headers: { ...HEADERS, allow: 'GET, POST' }, body: page('invalid', visitor) };
   }
   const token = request.query.t;
   const claims = verifyUnsubscribeToken(token, deps.secret, Math.floor(Date.parse(deps.now) / 1000));
-  if (!claims)
-    return { status: 400, headers: HEADERS, body: unsubscribePage('invalid', 'en'), outcome: 'invalid-token' };
+  if (!claims) return { status: 400, headers: HEADERS, body: page('invalid', visitor), outcome: 'invalid-token' };
   const customer = await deps.customers.get(claims.customerId);
-  const locale = customer?.locale ?? 'en';
+  const locale = customer?.locale ?? visitor;
   if (method === 'GET') {
-    return { status: 200, headers: HEADERS, body: unsubscribePage('confirm', locale, token), outcome: 'confirm' };
+    return { status: 200, headers: HEADERS, body: page('confirm', locale, token), outcome: 'confirm' };
   }
   const outcome = await unsubscribeCustomer(deps.customers, claims.customerId, claims.campaignId, deps.now);
-  return { status: 200, headers: HEADERS, body: unsubscribePage('done', locale), outcome };
+  return { status: 200, headers: HEADERS, body: page('done', locale), outcome };
 }

@@ -2,6 +2,7 @@ import { pacer, workPool } from '../concurrency.ts';
 import type { Campaign } from '../domain/campaign.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
 import type { WinbackConfig } from '../domain/winback.ts';
+import type { TemplateRenderer } from '../email/templates/render.ts';
 import type { CustomerRepository, EmailSender, SendLedger, WinbackTaskQueue } from '../ports.ts';
 import type { UnsubscribeOptions } from './winback-message.ts';
 import { type PlanStepCounts, planWinback, type WinbackPlanSummary } from './winback-plan.ts';
@@ -65,6 +66,8 @@ export interface WinbackInput {
   campaigns?: readonly Campaign[];
   sending: SendingPolicy;
   from: string;
+  /** the compiled templates the emails are rendered from */
+  templates: TemplateRenderer;
   runId: string;
   dryRun?: boolean;
   /** read every customer in a recent dormancy episode, not only those with a step due (see planWinback) */
@@ -106,6 +109,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
               ...(input.campaigns ? { campaigns: input.campaigns } : {}),
               sending: input.sending,
               from: input.from,
+              templates: input.templates,
               wait,
               now: clock,
               ...(input.unsubscribe ? { unsubscribe: input.unsubscribe } : {}),
@@ -126,6 +130,7 @@ export async function winbackEmail(deps: WinbackDeps, input: WinbackInput): Prom
       sending: input.sending,
       runId: input.runId,
       from: input.from,
+      templates: input.templates,
       ...(input.now ? { now: input.now } : {}),
       ...(input.dryRun ? { dryRun: true } : {}),
       ...(input.full ? { full: true } : {}),

@@ -1,5 +1,6 @@
 import type { EmailRecipient, WinbackConfig, WinbackStep } from '../domain/winback.ts';
 import { type RenderedEmail, renderWinbackEmail } from '../email/render-winback-email.ts';
+import type { TemplateRenderer } from '../email/templates/render.ts';
 import type { OutgoingEmail } from '../ports.ts';
 import { signUnsubscribeToken } from '../unsubscribe/token.ts';
 
@@ -8,6 +9,13 @@ export interface UnsubscribeOptions {
   baseUrl: string;
   secret: string;
   mailto?: string | undefined;
+}
+
+/** Who sends and with what: the sender address, the unsubscribe links, the compiled templates. */
+export interface MessageSettings {
+  from: string;
+  unsubscribe?: UnsubscribeOptions | undefined;
+  templates: TemplateRenderer;
 }
 
 /**
@@ -21,9 +29,9 @@ export function composeWinbackEmail(
   episode: string,
   config: WinbackConfig,
   asOf: string,
-  from: string,
-  unsubscribe: UnsubscribeOptions | undefined,
+  settings: MessageSettings,
 ): { email: OutgoingEmail; rendered: RenderedEmail } {
+  const { from, unsubscribe } = settings;
   const unsubscribeUrl = unsubscribe
     ? `${unsubscribe.baseUrl}${unsubscribe.baseUrl.includes('?') ? '&' : '?'}t=${signUnsubscribeToken(
         {
@@ -39,6 +47,7 @@ export function composeWinbackEmail(
     step,
     config,
     now: asOf,
+    templates: settings.templates,
     ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
   });
   const headers = unsubscribeUrl

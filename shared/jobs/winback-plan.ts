@@ -23,6 +23,7 @@ import {
   type WinbackConfig,
   type WinbackTask,
 } from '../domain/winback.ts';
+import type { TemplateRenderer } from '../email/templates/render.ts';
 import type { CustomerRepository, SendLedger, SnapshotStore, WinbackTaskQueue } from '../ports.ts';
 import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
 import {
@@ -72,6 +73,8 @@ export interface WinbackPlanInput {
   samplesPerStep?: number;
   from?: string;
   unsubscribe?: UnsubscribeOptions;
+  /** the compiled templates (dry-run samples) */
+  templates?: TemplateRenderer;
   onCandidate?: () => void;
 }
 
@@ -274,15 +277,15 @@ export async function planWinback(deps: WinbackPlanDeps, input: WinbackPlanInput
     if (dryRun) {
       const { email } = customer;
       const sampled = summary.samples.filter((s) => s.stepId === step.id).length;
-      if (input.from && email && sampled < (input.samplesPerStep ?? 1)) {
+      const { from, templates } = input;
+      if (from && templates && email && sampled < (input.samplesPerStep ?? 1)) {
         const { rendered } = composeWinbackEmail(
           { ...customer, email },
           step,
           record.episode,
           renderingConfig(record.campaign, config),
           input.asOf,
-          input.from,
-          input.unsubscribe,
+          { from, templates, unsubscribe: input.unsubscribe },
         );
         summary.samples.push({ stepId: step.id, customerId: customer.customerId, ...rendered });
       }

@@ -20,6 +20,7 @@ import {
   type WinbackTask,
 } from '../domain/winback.ts';
 import { EmailSendError } from '../email/send-error.ts';
+import type { TemplateRenderer } from '../email/templates/render.ts';
 import type { CustomerRepository, EmailSender, SendLedger } from '../ports.ts';
 import { composeWinbackEmail, type UnsubscribeOptions } from './winback-message.ts';
 
@@ -37,6 +38,8 @@ export interface WinbackSendContext {
   sending: SendingPolicy;
   from: string;
   unsubscribe?: UnsubscribeOptions;
+  /** the compiled templates the emails are rendered from */
+  templates: TemplateRenderer;
   /** takes a slot from the rate limiter shared by every sender in this process; called before every SES attempt */
   wait: () => Promise<void>;
   /** wall clock (quiet hours, claim and send times) */
@@ -143,14 +146,13 @@ export async function sendWinbackTask(
     await reschedule(capEnds(fresh, now, sending));
     return { ...result, outcome: 'capped' };
   }
-  const { email } = composeWinbackEmail(
+  const { email, rendered } = composeWinbackEmail(
     { ...customer, email: address },
     step,
     task.episode,
     renderingConfig(campaign, config),
     task.runAsOf,
-    ctx.from,
-    ctx.unsubscribe,
+    ctx,
   );
   const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
@@ -162,6 +164,7 @@ export async function sendWinbackTask(
         status: 'sent',
         sentAt: ctx.now(),
         messageId,
+        locale: rendered.locale,
       });
       return { ...result, outcome: 'sent' };
     } catch (error) {

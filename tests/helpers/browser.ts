@@ -21,6 +21,37 @@ export interface LayoutReport {
   text: string;
 }
 
+/** Runs in the page: document width, what passes the viewport's right edge, and the visible text. */
+const LAYOUT_PROBE = `(viewport) => {
+      const overflowing = [];
+      // An element inside a scroll container (overflow-x auto/scroll/hidden) that itself fits is clipped, not
+      // overflowing: wide tables in such a wrapper scroll on a phone instead of widening the page.
+      const clipped = (el) => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          const ox = getComputedStyle(a).overflowX;
+          if (ox !== 'visible' && a.getBoundingClientRect().right <= viewport + 1) return true;
+        }
+        return false;
+      };
+      for (const el of Array.from(document.body.querySelectorAll('*'))) {
+        const rect = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        if (rect.width === 0 || style.display === 'none' || style.visibility === 'hidden') continue;
+        if (rect.right > viewport + 1 && !clipped(el)) {
+          const id = el.id ? \`#\${el.id}\` : '';
+          const cls = typeof el.className === 'string' && el.className ? \`.\${el.className.split(' ')[0]}\` : '';
+          overflowing.push(\`\${el.tagName.toLowerCase()}\${id}\${cls}\`);
+          if (overflowing.length >= 10) break;
+        }
+      }
+      return {
+        width: viewport,
+        scrollWidth: document.documentElement.scrollWidth,
+        overflowing,
+        text: document.body.innerText,
+      };
+    }`;
+
 export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'clientele-chromium-'));
   const browser = await puppeteer.launch({
@@ -62,35 +93,8 @@ export async function inspectPage(browser: Browser, html: string, width: number,
     await page.setContent(html, { waitUntil: 'load' });
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true });
-    return await page.evaluate((viewport) => {
-      const overflowing: string[] = [];
-      // An element inside a scroll container (overflow-x auto/scroll/hidden) that itself fits is clipped, not
-      // overflowing: wide tables in such a wrapper scroll on a phone instead of widening the page.
-      const clipped = (el: Element): boolean => {
-        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-          const ox = getComputedStyle(a).overflowX;
-          if (ox !== 'visible' && a.getBoundingClientRect().right <= viewport + 1) return true;
-        }
-        return false;
-      };
-      for (const el of Array.from(document.body.querySelectorAll('*'))) {
-        const rect = el.getBoundingClientRect();
-        const style = getComputedStyle(el);
-        if (rect.width === 0 || style.display === 'none' || style.visibility === 'hidden') continue;
-        if (rect.right > viewport + 1 && !clipped(el)) {
-          const id = el.id ? `#${el.id}` : '';
-          const cls = typeof el.className === 'string' && el.className ? `.${el.className.split(' ')[0]}` : '';
-          overflowing.push(`${el.tagName.toLowerCase()}${id}${cls}`);
-          if (overflowing.length >= 10) break;
-        }
-      }
-      return {
-        width: viewport,
-        scrollWidth: document.documentElement.scrollWidth,
-        overflowing,
-        text: document.body.innerText,
-      };
-    }, width);
+    // The probe runs in the page; it is plain JavaScript in a string so this Node project needs no DOM types.
+    return (await page.evaluate(`(${LAYOUT_PROBE})(${width})`)) as LayoutReport;
   } finally {
     await page.close();
   }

@@ -10,6 +10,7 @@ import { sesClient, sesEmailSender } from '../../shared/adapters/ses/ses-email-s
 import { DEFAULT_ENGINE_CONFIG } from '../../shared/domain/config.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../../shared/ports.ts';
+import { TEMPLATES } from './templates.ts';
 
 const { DDB, SES, PREFIX, CRASH_AT, CRASH_WHEN, AS_OF, NOW } = process.env as Record<string, string>;
 if (!DDB || !SES || !PREFIX || !AS_OF || !NOW) throw new Error('DDB, SES, PREFIX, AS_OF and NOW are required');
@@ -34,6 +35,7 @@ const summary = await winbackEmail(
     config: DEFAULT_ENGINE_CONFIG.winback,
     sending: { ...DEFAULT_ENGINE_CONFIG.sending, holdoutPercent: 0 },
     from: 'shop@example.com',
+    templates: TEMPLATES,
     runId: 'crashing-run',
     maxSendRate: 1000,
     sendConcurrency: 3,

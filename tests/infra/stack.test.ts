@@ -18,6 +18,7 @@ import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
 import { failuresAlarmedElsewhere } from '../../infra/constructs/monitoring.ts';
 import { DEFAULT_UNSUBSCRIBE_CONCURRENCY, UnsubscribeEndpoint } from '../../infra/constructs/unsubscribe-endpoint.ts';
 import type { WinbackEmailJob } from '../../infra/constructs/winback-email-job.ts';
+import { BUILT_TEMPLATES_FILE } from '../../infra/templates.ts';
 import {
   NEXT_CHECK_INDEX,
   PENDING_CLAIMS_INDEX,
@@ -662,6 +663,7 @@ describe('functions', () => {
       logRemovalPolicy: RemovalPolicy.DESTROY,
       unsubscribeSecret: data.unsubscribeSecret,
       tracing: false,
+      templatesFile: BUILT_TEMPLATES_FILE,
     };
     const endpoint = new UnsubscribeEndpoint(stack, 'Custom', { ...common, reservedConcurrency: 25 });
     const fn = Template.fromStack(stack).toJSON().Resources[logicalId(endpoint.job.function)];

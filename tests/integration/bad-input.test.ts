@@ -4,6 +4,7 @@
  * index) and the field; then the resulting base is flagged and emailed, and no rendered email carries markup or a
  * header break that came from the data.
  */
+
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import {
   startLocalAws,
   type TestEnv,
 } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
@@ -861,6 +863,7 @@ describe('the base built from the corpus', () => {
         // No hold-out group or quiet hours: every eligible customer is emailed, so every rendering is checked.
         sending: { ...config.sending, holdoutPercent: 0, quietHours: null },
         from: 'shop@example.com',
+        templates: TEMPLATES,
         runId: 'bad-input',
         maxSendRate: 1000,
         unsubscribe: { baseUrl: 'https://u.example.com/', secret: SECRET },

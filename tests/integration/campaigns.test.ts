@@ -7,6 +7,7 @@ import { flagDormantFullPass } from '../../shared/jobs/flag-dormant.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { clearEmails, collect, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const AS_OF = endOfDay('2026-06-30');
 const steps = (prefix: string) => [
@@ -69,6 +70,7 @@ const run = (env: TestEnv, runId: string, asOf = AS_OF) =>
       campaigns: config.campaigns,
       sending: config.sending,
       from: 'shop@example.com',
+      templates: TEMPLATES,
       runId,
       maxSendRate: 500,
     },

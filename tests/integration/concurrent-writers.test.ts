@@ -13,6 +13,7 @@ import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
 import { signUnsubscribeToken } from '../../shared/unsubscribe/token.ts';
 import { checkEnv } from '../helpers/integrity.ts';
 import { collect, freshEnv, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { PAGES } from '../helpers/templates.ts';
 
 /**
  * Randomised concurrent runs of whole jobs (issue: "no write ever loses data or consent"): the interleavings come
@@ -158,7 +159,7 @@ describe('concurrent whole jobs on one base', () => {
         );
         const response = await handleUnsubscribeRequest(
           { method: 'POST', query: { t }, body: 'List-Unsubscribe=One-Click' },
-          { customers: env.stores.customers, secret: SECRET, now: AS_OF },
+          { customers: env.stores.customers, pages: PAGES, secret: SECRET, now: AS_OF },
         );
         outcomes.push(response.outcome ?? 'none');
       }),

@@ -13,6 +13,7 @@ import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import type { EmailSender } from '../../shared/ports.ts';
 import { clearEmails, collect, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const run = promisify(execFile);
 const config = DEFAULT_ENGINE_CONFIG;
@@ -64,6 +65,7 @@ const complete = (env: TestEnv, email: EmailSender, maxSendRate = 1000, asOf = A
       config: config.winback,
       sending: { ...config.sending, holdoutPercent: 0 },
       from: 'shop@example.com',
+      templates: TEMPLATES,
       runId: 'rerun',
       maxSendRate,
     },

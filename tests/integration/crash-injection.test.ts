@@ -3,6 +3,7 @@
  * themselves right after their k-th DynamoDB response (tests/helpers/crash-after-requests.ts), for many k. After
  * the rerun, `clientele check` finds 0 violations and the stored totals are exactly those of the data set.
  */
+
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { erasureKeyFor } from '../../cli/erasure-key.ts';
 import { ensureTables, type LocalServer, startDynalite } from '../../cli/local-servers.ts';
 import { progress } from '../../cli/progress.ts';
 import { openRuntime } from '../../cli/runtime.ts';
+import { BUILT_IN_TEMPLATES_DIR } from '../../cli/templates.ts';
 import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { tableNames } from '../../shared/adapters/dynamodb/tables.ts';
@@ -349,7 +351,12 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
     // The completed import is set up in this process (the same runImport the CLI's `import` runs): one spawn less
     // per crash point.
     const imported = async (prefix: string) => {
-      const options = { dynamodbEndpoint: dynamo.endpoint, tablePrefix: prefix, dataDir: join(dir, 'data') };
+      const options = {
+        dynamodbEndpoint: dynamo.endpoint,
+        tablePrefix: prefix,
+        dataDir: join(dir, 'data'),
+        templatesDir: BUILT_IN_TEMPLATES_DIR,
+      };
       const rt = await openRuntime(options);
       try {
         const input = { format: 'csv', customersFile: files.customers, ordersFile: files.orders } as const;

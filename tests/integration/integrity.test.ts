@@ -11,6 +11,7 @@ import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { checkEnv } from '../helpers/integrity.ts';
 import { clearEmails, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
@@ -48,6 +49,7 @@ const winback = (env: TestEnv, runId: string) =>
       config: config.winback,
       sending: { ...config.sending, holdoutPercent: 0, quietHours: null },
       from: 'shop@example.com',
+      templates: TEMPLATES,
       runId,
       maxSendRate: 1000,
       unsubscribe: { baseUrl: 'https://u.example.com/', secret: 'x'.repeat(32) },

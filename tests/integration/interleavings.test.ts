@@ -14,6 +14,7 @@ import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import type { CustomerRepository, EmailSender } from '../../shared/ports.ts';
 import { checkEnv } from '../helpers/integrity.ts';
 import { freshEnv, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 /**
  * Forced interleavings (issue: "no write ever loses data or consent"). For every ordered pair of writers (A, B),
@@ -158,6 +159,7 @@ const WRITERS: Record<string, Writer> = {
         config: config.winback,
         sending: { ...config.sending, holdoutPercent: 0, quietHours: null },
         from: 'shop@example.com',
+        templates: TEMPLATES,
         runId: 'interleave',
         maxSendRate: 1000,
         unsubscribe: { baseUrl: 'https://u.example.com/', secret: 'x'.repeat(32) },

@@ -9,6 +9,7 @@
  * projection and on the current ones, side by side. Its figures are meaningful on DynamoDB Local
  * (`DYNAMODB_TARGET=dynamodb-local`): dynalite reports no GSI capacity, so the assertions on it run only there.
  */
+
 import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +38,7 @@ import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import type { CustomerRepository, Page } from '../../shared/ports.ts';
 import { DYNAMODB_TARGET, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const aws = useLocalAws();
 const SHARDS = 4;
@@ -596,6 +598,7 @@ describe('what the projection changes (capacity units and storage, ALL before vs
               config: winback,
               sending,
               from: 'shop@example.com',
+              templates: TEMPLATES,
               runId: 'measure',
               maxSendRate: 500,
             },

@@ -9,6 +9,7 @@ import { eraseCustomer, exportCustomer } from '../../shared/jobs/privacy.ts';
 import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { collect, freshEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
@@ -63,6 +64,7 @@ describe('privacy: export and erase', () => {
         config: config.winback,
         sending: { ...config.sending, holdoutPercent: 0 },
         from: 'shop@example.com',
+        templates: TEMPLATES,
         runId: 'r',
       },
     );

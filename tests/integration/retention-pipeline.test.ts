@@ -23,6 +23,7 @@ import {
   type TestEnv,
   useLocalAws,
 } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
@@ -59,6 +60,7 @@ const winback = (env: TestEnv, asOf: string, runId: string, dryRun = false) =>
       config: config.winback,
       sending,
       from: FROM,
+      templates: TEMPLATES,
       runId,
       dryRun,
       maxSendRate: 500,

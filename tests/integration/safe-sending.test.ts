@@ -10,6 +10,7 @@ import { applySesFeedback } from '../../shared/jobs/ses-feedback.ts';
 import { handleUnsubscribeRequest } from '../../shared/jobs/unsubscribe.ts';
 import { winbackEmail } from '../../shared/jobs/winback-email.ts';
 import { clearEmails, collect, freshEnv, sentEmails, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { PAGES, TEMPLATES } from '../helpers/templates.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const AS_OF = endOfDay('2026-06-30');
@@ -64,6 +65,7 @@ const send = (env: TestEnv, asOf = AS_OF) =>
       config: config.winback,
       sending: { ...config.sending, holdoutPercent: 0 },
       from: 'shop@example.com',
+      templates: TEMPLATES,
       runId: 'r',
       maxSendRate: 200,
       unsubscribe: { baseUrl: BASE_URL, secret: SECRET, mailto: 'unsubscribe@example.com' },
@@ -105,7 +107,7 @@ describe('safe sending', () => {
       new URL(
         /<([^>]+)>/.exec(u1?.headers?.find((h) => h.name === 'List-Unsubscribe')?.value ?? '')?.[1] ?? '',
       ).searchParams.get('t') ?? '';
-    const deps = { customers: env.stores.customers, secret: SECRET, now: AS_OF };
+    const deps = { customers: env.stores.customers, pages: PAGES, secret: SECRET, now: AS_OF };
 
     const page = await handleUnsubscribeRequest({ method: 'GET', query: { t: token } }, deps);
     expect(page.status).toBe(200);
@@ -206,7 +208,16 @@ describe('safe sending', () => {
     const run = (asOf: string, now: string) =>
       winbackEmail(
         { customers: env.stores.customers, ledger: env.stores.ledger, email: env.email },
-        { asOf, now, config: config.winback, sending: policy, from: 'shop@example.com', runId: now, maxSendRate: 200 },
+        {
+          asOf,
+          now,
+          config: config.winback,
+          sending: policy,
+          from: 'shop@example.com',
+          templates: TEMPLATES,
+          runId: now,
+          maxSendRate: 200,
+        },
       );
     // The arm is drawn per enrollment: campaign, episode (the dormancy start date) and customer.
     const episode = addDays(AS_OF, -10).slice(0, 10);

@@ -2,6 +2,7 @@
  * The scale paths against a real local DynamoDB: full passes split into segments that checkpoint, stop and resume
  * (what the Step Functions fan-out does), and the win-back planner reading only customers with a step due.
  */
+
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
@@ -26,6 +27,7 @@ import { planWinback } from '../../shared/jobs/winback-plan.ts';
 import type { SegmentRunStore } from '../../shared/ports.ts';
 import { syntheticBase } from '../../shared/seed/synthetic-base.ts';
 import { collect, freshEnv, type TestEnv, useLocalAws } from '../helpers/local-aws.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const config = DEFAULT_ENGINE_CONFIG;
 const START = endOfDay('2026-03-01');
@@ -182,6 +184,7 @@ describe('win-back reads only customers with a step due', () => {
           config: config.winback,
           sending,
           from: 'shop@example.com',
+          templates: TEMPLATES,
           runId: `r-${asOf}`,
           maxSendRate: 1_000,
           full: fullMode,

@@ -1,21 +1,23 @@
+/**
+ * The campaign email as sent: the step's template from the built-in templates folder, in the customer's locale,
+ * with the customer's name escaped and every link checked. Language-specific checks for each shipped locale are in
+ * template-locales.test.ts; these are the properties every locale shares.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Customer, CustomerSchema } from '../../shared/domain/customer.ts';
 import { type WinbackConfig, WinbackConfigSchema, type WinbackStep } from '../../shared/domain/winback.ts';
-import {
-  escapeHtml,
-  type RenderWinbackInput,
-  renderWinbackEmail,
-  resolveLocale,
-  SUPPORTED_LOCALES,
-} from '../../shared/email/render-winback-email.ts';
+import { type RenderWinbackInput, renderWinbackEmail } from '../../shared/email/render-winback-email.ts';
+import { localeChain, pickLocale } from '../../shared/email/templates/locale.ts';
+import { escapeHtml } from '../../shared/email/text-safety.ts';
+import { TEMPLATES } from '../helpers/templates.ts';
 
 const NOW = '2024-02-15T12:00:00.000Z';
 const LAST_PURCHASE_45_DAYS = '2024-01-01T00:00:00.000Z';
 const SHOP_URL = 'https://acme.example/welcome-back?utm_source=email&utm_campaign=winback';
 const UNSUBSCRIBE_URL = 'https://acme.example/unsubscribe?token=abc&sig=x%22y';
-const TEMPLATES = ['miss-you', 'offer', 'last-chance'] as const;
-const LOCALES = ['en', 'de', 'fr', 'es', 'nl'] as const;
+const TEMPLATE_IDS = ['miss-you', 'offer', 'last-chance'] as const;
+const LOCALES = TEMPLATES.locales('offer');
 
 const config: WinbackConfig = WinbackConfigSchema.parse({
   shopName: 'Acme & Co',
@@ -24,7 +26,7 @@ const config: WinbackConfig = WinbackConfigSchema.parse({
   offerPercent: 20,
 });
 
-function stepFor(template: WinbackStep['template']): WinbackStep {
+function stepFor(template: string): WinbackStep {
   return { id: template, offsetDays: 0, template };
 }
 
@@ -41,111 +43,124 @@ function customer(overrides: Record<string, unknown> = {}): Customer {
   });
 }
 
-function render(overrides: Partial<RenderWinbackInput> & { customer?: Customer } = {}) {
-  return renderWinbackEmail({ customer: customer(), step: stepFor('offer'), config, now: NOW, ...overrides });
+function render(overrides: Partial<Omit<RenderWinbackInput, 'templates'>> = {}) {
+  return renderWinbackEmail({
+    customer: customer(),
+    step: stepFor('offer'),
+    config,
+    now: NOW,
+    templates: TEMPLATES,
+    ...overrides,
+  });
 }
 
-/** A phrase only that locale's copy of that template uses (checked case-insensitively in subject + text + html). */
-const KNOWN: Record<(typeof LOCALES)[number], Record<(typeof TEMPLATES)[number], string>> = {
-  en: { 'miss-you': 'we miss you', offer: 'welcome-back gift', 'last-chance': 'expires soon' },
-  de: { 'miss-you': 'wir vermissen dich', offer: 'willkommensgeschenk', 'last-chance': 'läuft bald ab' },
-  fr: { 'miss-you': 'vous nous manquez', offer: 'cadeau de bienvenue', 'last-chance': 'expire bientôt' },
-  es: { 'miss-you': 'te echamos de menos', offer: 'regalo de bienvenida', 'last-chance': 'caduca pronto' },
-  nl: { 'miss-you': 'we missen je', offer: 'welkomstcadeau', 'last-chance': 'verloopt binnenkort' },
-};
-const GREETING: Record<(typeof LOCALES)[number], string> = {
-  en: 'Hi Ana,',
-  de: 'Hallo Ana,',
-  fr: 'Bonjour Ana,',
-  es: 'Hola, Ana:',
-  nl: 'Hallo Ana,',
-};
-const ALLOWED_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'body', 'div', 'table', 'tr', 'td']);
-for (const tag of ['h1', 'p', 'a', 'bdi', 'br']) ALLOWED_TAGS.add(tag);
+function decodeEntities(html: string): string {
+  return html.replace(/&(#\d+|amp|lt|gt|quot);/g, (_, e: string) =>
+    e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : ({ amp: '&', lt: '<', gt: '>', quot: '"' }[e] ?? ''),
+  );
+}
 
 function tagNames(html: string): string[] {
-  return [...html.matchAll(/<\/?([^\s>/]*)/g)].map((m) => (m[1] ?? '').toLowerCase());
+  return [...html.matchAll(/<\/?([^\s>/]*)/g)].map((m) => (m[1] ?? '').toLowerCase()).sort();
 }
 
-describe('renderWinbackEmail: locales and templates', () => {
-  it('supports en, de, fr, es, nl', () => {
-    expect([...SUPPORTED_LOCALES].sort()).toEqual([...LOCALES].sort());
+describe('locale resolution: the fallback chain', () => {
+  it('goes from the regional tag to the language, the macrolanguage, the campaign default and English', () => {
+    expect(localeChain('nb-NO', undefined)).toEqual(['nb-no', 'nb', 'no', 'en']);
+    expect(localeChain('nb-NO', 'da')).toEqual(['nb-no', 'nb', 'no', 'da', 'en']);
+    expect(localeChain('no', undefined)).toEqual(['no', 'nb', 'en']);
+    expect(localeChain('nn', undefined)).toEqual(['nn', 'no', 'nb', 'en']);
+    expect(localeChain('de_AT', undefined)).toEqual(['de-at', 'de', 'en']);
+    expect(localeChain(undefined, undefined)).toEqual(['en']);
+    expect(localeChain('not a tag!', 'constructor')).toEqual(['en']);
   });
 
+  it('picks the first variant the template has, and never swaps Danish and Norwegian', () => {
+    expect(pickLocale(['en', 'nb', 'da'], 'nb-NO', undefined)).toBe('nb');
+    expect(pickLocale(['en', 'nb', 'da'], 'no', undefined)).toBe('nb');
+    expect(pickLocale(['en', 'da'], 'nb-NO', undefined)).toBe('en');
+    expect(pickLocale(['en', 'da'], 'nb-NO', 'da')).toBe('da');
+    expect(pickLocale(['en', 'nb'], 'da-DK', undefined)).toBe('en');
+    expect(pickLocale(['en', 'de'], 'pt-BR', 'de')).toBe('de');
+    expect(pickLocale(['en'], 'not a tag!', undefined)).toBe('en');
+    expect(pickLocale(['en'], 'constructor', undefined)).toBe('en');
+    expect(pickLocale(['de'], 'fr', undefined)).toBeUndefined();
+  });
+
+  it('renders the variant the chain picks and says which one it used', () => {
+    expect(render({ customer: customer({ locale: 'xx' }) }).locale).toBe('en');
+    expect(render({ customer: customer({ locale: 'en-GB' }) }).locale).toBe('en');
+    for (const locale of LOCALES) {
+      const email = render({ customer: customer({ locale: `${locale}-XX` }) });
+      expect(email.locale).toBe(locale);
+      expect(email.html).toContain(`lang="${locale}"`);
+    }
+  });
+
+  it('uses the campaign default locale before English', () => {
+    const other = LOCALES.find((l) => l !== 'en');
+    if (!other) return; // only English shipped: nothing to prefer
+    const email = render({ customer: customer({ locale: 'xx' }), config: { ...config, defaultLocale: other } });
+    expect(email.locale).toBe(other);
+  });
+
+  it('fails loudly for a template that does not exist', () => {
+    expect(() => render({ step: stepFor('no-such-template') })).toThrow(/unknown email template: no-such-template/);
+  });
+});
+
+describe('renderWinbackEmail: every template in every shipped locale', () => {
   for (const locale of LOCALES) {
-    for (const template of TEMPLATES) {
+    for (const template of TEMPLATE_IDS) {
       it(`${template} in ${locale}`, () => {
-        const email = render({ customer: customer({ locale }), step: stepFor(template) });
+        const email = render({
+          customer: customer({ locale }),
+          step: stepFor(template),
+          unsubscribeUrl: UNSUBSCRIBE_URL,
+        });
         expect(email.locale).toBe(locale);
         expect(email.subject.trim()).not.toBe('');
-        expect(email.text.trim()).not.toBe('');
-        expect(email.html).toMatch(/^<!DOCTYPE html>/);
-        expect(email.html).toContain(`<html lang="${locale}"`);
-        const all = `${email.subject}\n${email.text}\n${email.html}`.toLowerCase();
-        expect(all).toContain(KNOWN[locale][template]);
-        // no other language's copy of this template leaks in
-        for (const other of LOCALES.filter((l) => l !== locale)) {
-          expect(all).not.toContain(KNOWN[other][template]);
-        }
-        expect(email.text).toContain(GREETING[locale]);
-        expect(email.html).toContain(escapeHtml(GREETING[locale]).replace('Ana', '<bdi>Ana</bdi>'));
-        expect(email.text).toContain('45');
-        expect(email.html).toContain('45');
-        expect(email.text).not.toMatch(/<\/?[a-z][^>]*>/i);
+        expect(email.subject).toContain('Ana');
+        expect(email.text).toContain('Ana');
+        expect(email.html).toMatch(/^<!doctype html>/i);
+        expect(email.html).toContain(`<bdi>Ana</bdi>`);
+        if (template !== 'last-chance') expect(`${email.text}${email.html}`).toContain('45');
+        // no markup in the text part (links are written as <https://…>)
+        expect(email.text.replace(/<(?:https?|mailto):[^>\s]+>/g, '')).not.toMatch(/<\/?[a-z][^>]*>/i);
+        expect(email.text).toContain(SHOP_URL);
+        expect(email.text).toContain(UNSUBSCRIBE_URL);
+        expect(email.html).toContain(`href="${escapeHtml(SHOP_URL)}"`);
+        expect(email.html).toContain(`href="${escapeHtml(UNSUBSCRIBE_URL)}"`);
+        for (const part of [email.subject, email.text, email.html]) expect(part).not.toMatch(/\{\{|\{%|%\}|\}\}/);
+        const withOffer = template !== 'miss-you';
+        expect(`${email.text}${email.html}`.includes('SAVE20NOW')).toBe(withOffer);
+        expect(/20\s?%/u.test(`${email.subject}${email.text}`)).toBe(withOffer);
       });
     }
   }
 
-  it('falls back to English for an unsupported locale', () => {
-    const email = render({ customer: customer({ locale: 'xx' }), step: stepFor('miss-you') });
-    expect(email.locale).toBe('en');
-    expect(email.subject).toContain('we miss you');
-    expect(email.html).toContain('<html lang="en"');
-  });
-
-  it('uses the base language of a regional tag', () => {
-    const email = render({ customer: customer({ locale: 'de-AT' }), step: stepFor('offer') });
-    expect(email.locale).toBe('de');
-    expect(email.text).toContain('Hallo Ana,');
-    expect(resolveLocale('fr-CA')).toBe('fr');
-    expect(resolveLocale('es_MX')).toBe('es');
-    expect(resolveLocale('NL')).toBe('nl');
-    expect(resolveLocale('pt-BR')).toBe('en');
-    expect(resolveLocale('')).toBe('en');
-    expect(resolveLocale('not a tag!')).toBe('en');
-    expect(resolveLocale('constructor')).toBe('en');
+  it('without a name: a greeting that reads without one, and no empty name markup', () => {
+    for (const locale of LOCALES) {
+      for (const template of TEMPLATE_IDS) {
+        const email = render({ customer: customer({ name: undefined, locale }), step: stepFor(template) });
+        expect(email.html).not.toContain('<bdi>');
+        expect(email.subject).not.toMatch(/^\s*[,،]/u);
+        expect(email.subject).not.toMatch(/\s{2,}/u);
+        expect(email.text).not.toMatch(/ ,/u);
+      }
+    }
+    const english = render({ customer: customer({ name: ' \r\n\t ' }), step: stepFor('miss-you') });
+    expect(english.text).toContain('Hi there,');
   });
 });
 
 describe('renderWinbackEmail: personalisation', () => {
-  it('uses a neutral greeting and subject without a name', () => {
-    const email = render({ customer: customer({ name: undefined }), step: stepFor('miss-you') });
-    expect(email.text.startsWith('Hi there,')).toBe(true);
-    expect(email.subject).toBe('We miss you at Acme & Co');
-    expect(email.html).not.toContain('<bdi>');
-  });
-
-  it('treats a name of only whitespace and control characters as no name', () => {
-    const email = render({ customer: customer({ name: ' \r\n\t ' }), step: stepFor('miss-you') });
-    expect(email.text.startsWith('Hi there,')).toBe(true);
-  });
-
-  it('says how many days since the last purchase, pluralised', () => {
+  it('says how many days since the last purchase, pluralised and formatted for the language', () => {
     expect(render().text).toContain('It’s been 45 days since your last order at Acme & Co.');
     const oneDay = { lastPurchaseAt: '2024-02-14T10:00:00.000Z' };
     expect(render({ customer: customer(oneDay) }).text).toContain('It’s been 1 day since');
-    expect(render({ customer: customer({ ...oneDay, locale: 'de' }) }).text).toContain('ist 1 Tag vergangen');
-    expect(render({ customer: customer({ locale: 'de' }) }).text).toContain('sind 45 Tage vergangen');
-    expect(render({ customer: customer({ ...oneDay, locale: 'fr' }) }).text).toContain('à 1 jour.');
-    expect(render({ customer: customer({ ...oneDay, locale: 'es' }) }).text).toContain('Ha pasado 1 día');
-    expect(render({ customer: customer({ locale: 'es' }) }).text).toContain('Han pasado 45 días');
-    expect(render({ customer: customer({ ...oneDay, locale: 'nl' }) }).text).toContain('1 dag geleden');
-    expect(render({ customer: customer({ locale: 'nl' }) }).text).toContain('45 dagen geleden');
-  });
-
-  it('formats large day counts for the locale', () => {
-    const email = render({ customer: customer({ lastPurchaseAt: '2020-01-01T00:00:00.000Z' }) });
-    expect(email.text).toContain('It’s been 1,506 days');
+    const long = render({ customer: customer({ lastPurchaseAt: '2020-01-01T00:00:00.000Z' }) });
+    expect(long.text).toContain('It’s been 1,506 days');
   });
 
   it('leaves out the days sentence without a last purchase', () => {
@@ -154,44 +169,53 @@ describe('renderWinbackEmail: personalisation', () => {
     expect(email.html).not.toContain('since your last order');
   });
 
-  it('escapes hostile names in the HTML part', () => {
+  it('addresses by first name, but Korean names (family name first) whole', () => {
+    expect(render({ customer: customer({ name: 'Ana María López' }) }).subject).toMatch(/^Ana, /);
+    if (LOCALES.includes('ko')) {
+      const ko = render({ customer: customer({ name: '김민지', locale: 'ko' }) });
+      expect(ko.subject).toContain('김민지');
+    }
+  });
+
+  it('escapes hostile names in the HTML part and keeps them readable in the text part', () => {
     for (const name of ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "O'Brien & <Sons>"]) {
-      const email = render({ customer: customer({ name }) });
-      expect(email.html).not.toContain(name);
-      expect(email.html).toContain(`<bdi>${escapeHtml(name)}</bdi>`);
+      const email = render({ customer: customer({ name: name.replace(/ /g, '') }) });
+      const first = name.replace(/ /g, '');
+      expect(email.html).not.toContain(first);
+      const bdi = /<bdi>([^<]*)<\/bdi>/.exec(email.html)?.[1] ?? '';
+      expect(decodeEntities(bdi)).toBe(first);
       expect(email.html.toLowerCase()).not.toContain('<script');
       expect(email.html).not.toContain('<img');
-      expect(email.text).toContain(`Hi ${name},`);
+      expect(email.text).toContain(`Hi ${first},`);
     }
   });
 
   it('keeps emoji and right-to-left names intact', () => {
-    for (const name of ['Zoë 👩🏽‍💻', 'مريم', 'שרה']) {
+    for (const name of ['Zoë👩🏽‍💻', 'مريم', 'שרה']) {
       const email = render({ customer: customer({ name }), step: stepFor('miss-you') });
-      expect(email.subject).toBe(`${name}, we miss you`);
+      expect(email.subject.startsWith(`${name},`)).toBe(true);
       expect(email.html).toContain(`<bdi>${name}</bdi>`);
     }
   });
 
   it('strips CR/LF and bidi overrides from the name in the subject and shortens long names', () => {
-    const email = render({
-      customer: customer({ name: 'Ana\r\nBcc: victim@example.com\u202e' }),
-      step: stepFor('miss-you'),
-    });
-    expect(email.subject).toBe('Ana Bcc: victim@example.com, we miss you');
+    const email = render({ customer: customer({ name: 'Ana\r\nBcc: victim@example.com\u202e' }) });
+    expect(email.subject).not.toMatch(/[\r\n\u202e]/u);
+    expect(email.subject.startsWith('Ana, ')).toBe(true);
     const long = render({ customer: customer({ name: 'x'.repeat(200) }), step: stepFor('miss-you') });
-    expect(long.subject).toBe(`${'x'.repeat(39)}…, we miss you`);
+    expect(long.subject.startsWith(`${'x'.repeat(39)}…,`)).toBe(true);
     expect(long.text).toContain(`Hi ${'x'.repeat(200)},`);
   });
 
-  it('property: no markup or header injection through the name, whatever it is', () => {
+  it('property: no markup, Liquid or header injection through the name, whatever it is, in any locale', () => {
     const hostile = fc.constantFrom(
       '<script>alert(1)</script>',
       '"><img src=x onerror=alert(1)>',
       "'; DROP TABLE customers; --",
       'Ana\r\nBcc: x@example.com',
       '\u202eevil',
-      '{shop} {code} {name}',
+      '{{ offer_code }} {% raw %}',
+      '{{shop_name}}',
     );
     const name = fc
       .oneof(
@@ -201,59 +225,39 @@ describe('renderWinbackEmail: personalisation', () => {
         hostile,
       )
       .map((s) => s.slice(0, 200));
+    const benign = new Map<string, string[]>();
     fc.assert(
-      fc.property(name, fc.constantFrom(...TEMPLATES), fc.constantFrom(...LOCALES), (n, template, locale) => {
+      fc.property(name, fc.constantFrom(...TEMPLATE_IDS), fc.constantFrom(...LOCALES), (n, template, locale) => {
         const email = render({ customer: customer({ name: n, locale }), step: stepFor(template) });
         expect(email.subject).not.toMatch(/[\r\n]/);
         expect(email.subject).not.toMatch(/\p{Cc}/u);
         expect(email.html.toLowerCase()).not.toContain('<script');
-        for (const tag of tagNames(email.html)) expect(ALLOWED_TAGS).toContain(tag);
-        if (!n.includes('{')) expect(`${email.subject}${email.text}${email.html}`).not.toContain('{');
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('property: the raw name never reaches the HTML when it contains < or "', () => {
-    const name = fc
-      .tuple(fc.string({ maxLength: 80 }), fc.constantFrom('<', '"'), fc.string({ unit: 'grapheme', maxLength: 80 }))
-      .map(([a, special, b]) => `zq${a}${special}${b}`.slice(0, 200));
-    fc.assert(
-      fc.property(name, fc.constantFrom(...TEMPLATES), (n, template) => {
-        const email = render({ customer: customer({ name: n }), step: stepFor(template) });
-        expect(email.html).not.toContain(n);
-        expect(email.html).not.toContain('<script');
+        // the name adds no element: the tags are those of the same email for a plain name (or no name)
+        const key = `${template}/${locale}`;
+        let expected = benign.get(key);
+        if (!expected) {
+          expected = tagNames(render({ customer: customer({ locale }), step: stepFor(template) }).html);
+          benign.set(key, expected);
+        }
+        const tags = tagNames(email.html).filter((t) => t !== 'bdi');
+        expect(tags).toEqual(expected.filter((t) => t !== 'bdi'));
+        if (!n.includes('SAVE20NOW') && template === 'miss-you') {
+          expect(`${email.subject}${email.text}${email.html}`).not.toContain('SAVE20NOW');
+        }
       }),
       { numRuns: 300 },
     );
   });
 });
 
-describe('renderWinbackEmail: offer, links and HTML shape', () => {
-  it('shows the offer code in offer and last-chance, never in miss-you', () => {
-    for (const locale of LOCALES) {
-      for (const template of ['offer', 'last-chance'] as const) {
-        const email = render({ customer: customer({ locale }), step: stepFor(template) });
-        expect(email.text).toContain('SAVE20NOW');
-        expect(email.html).toContain('SAVE20NOW');
-        expect(`${email.subject}${email.text}`).toMatch(/20\s?%/u);
-      }
-      const missYou = render({ customer: customer({ locale }), step: stepFor('miss-you') });
-      expect(`${missYou.subject}${missYou.text}${missYou.html}`).not.toContain('SAVE20NOW');
-      expect(`${missYou.subject}${missYou.text}`).not.toMatch(/20\s?%/u);
-    }
-  });
-
+describe('renderWinbackEmail: links and HTML shape', () => {
   it('includes the unsubscribe link only when given', () => {
     for (const locale of LOCALES) {
       const without = render({ customer: customer({ locale }) });
-      expect(without.html).not.toContain('unsubscribe');
-      expect(without.text).not.toContain('unsubscribe');
-      const withLink = render({ customer: customer({ locale }), unsubscribeUrl: UNSUBSCRIBE_URL });
-      expect(withLink.text).toContain(UNSUBSCRIBE_URL);
-      expect(withLink.html).toContain(`href="${escapeHtml(UNSUBSCRIBE_URL)}"`);
+      expect(without.html).not.toContain('acme.example/unsubscribe');
+      expect(without.text).not.toContain('acme.example/unsubscribe');
     }
-    expect(render({ unsubscribeUrl: UNSUBSCRIBE_URL }).text).toContain(`Unsubscribe: ${UNSUBSCRIBE_URL}`);
+    expect(render({ unsubscribeUrl: UNSUBSCRIBE_URL }).text).toContain(`Unsubscribe <${UNSUBSCRIBE_URL}>`);
   });
 
   it('explains why the email was sent', () => {
@@ -262,17 +266,16 @@ describe('renderWinbackEmail: offer, links and HTML shape', () => {
     expect(email.html).toContain('you agreed to receive marketing emails from Acme &amp; Co.');
   });
 
-  it('is a self-contained, table-based document with an escaped call to action', () => {
-    for (const template of TEMPLATES) {
-      const { html, text } = render({ step: stepFor(template), unsubscribeUrl: UNSUBSCRIBE_URL });
-      expect(html).toContain('<table role="presentation"');
-      expect(html).toContain(`href="${escapeHtml(SHOP_URL)}"`);
+  it('is a self-contained, table-based responsive document: no scripts, no remote images or styles', () => {
+    for (const template of TEMPLATE_IDS) {
+      const { html } = render({ step: stepFor(template), unsubscribeUrl: UNSUBSCRIBE_URL });
+      expect(html).toContain('<table');
       expect(html).toContain('&amp;utm_campaign');
-      expect(html).not.toContain('src="http');
-      expect(html).not.toMatch(/<link|<script|<style|<img|url\(/i);
-      expect(html).toContain('<title>');
+      expect(html).toContain('<meta name="viewport"');
+      expect(html).not.toMatch(/<script|<link|src="http|url\(http/i);
+      expect(html).toContain('<title>Acme &amp; Co</title>');
       expect(html.trimEnd().endsWith('</html>')).toBe(true);
-      expect(text).toContain(SHOP_URL);
+      expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
     }
   });
 
@@ -283,9 +286,9 @@ describe('renderWinbackEmail: offer, links and HTML shape', () => {
     expect(render({ unsubscribeUrl: 'mailto:unsubscribe@acme.example' }).html).toContain('mailto:');
   });
 
-  it('does not expand placeholders found in values', () => {
-    const email = render({ customer: customer({ name: '{code}' }), step: stepFor('miss-you') });
-    expect(email.text).toContain('Hi {code},');
+  it('does not expand Liquid found in values', () => {
+    const email = render({ customer: customer({ name: '{{offer_code}}' }), step: stepFor('miss-you') });
+    expect(email.text).toContain('Hi {{offer_code}},');
     expect(email.text).not.toContain('SAVE20NOW');
   });
 });

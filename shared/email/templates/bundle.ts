@@ -5,19 +5,9 @@
  * (and by the CLI), never in a Lambda: MJML stays out of the bundles. One schema for the file the Lambdas load.
  */
 import * as z from 'zod';
+import { TemplateIdSchema, TemplateLocaleSchema, TemplateVarNameSchema } from '../../domain/winback.ts';
 
-/** A template id, as campaign steps name it: the file name without `.mjml`. */
-export const TemplateIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes (the template file name)');
-
-/** A locale folder: a lowercase BCP 47 tag (`en`, `nb`, `pt-br`). */
-export const LocaleKeySchema = z
-  .string()
-  .regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/, 'a lowercase BCP 47 language tag such as en, nb or pt-br');
-
-/** Names marketers may define in front matter `vars:` (exposed as `template.<name>`) or a campaign's `templateVars`. */
-export const TemplateVarNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase, digits and _');
+export { TemplateIdSchema, TemplateLocaleSchema as LocaleKeySchema } from '../../domain/winback.ts';
 
 /** The front matter of one template file. Unknown keys are an error, so a typo never silently does nothing. */
 export const FrontMatterSchema = z.strictObject({
@@ -60,8 +50,8 @@ export type PageStrings = z.infer<typeof PageStringsSchema>;
 export const TemplateBundleSchema = z.object({
   format: z.literal(1),
   /** template id → locale → compiled variant */
-  templates: z.record(TemplateIdSchema, z.record(LocaleKeySchema, CompiledVariantSchema)),
-  pages: z.record(LocaleKeySchema, PageStringsSchema),
+  templates: z.record(TemplateIdSchema, z.record(TemplateLocaleSchema, CompiledVariantSchema)),
+  pages: z.record(TemplateLocaleSchema, PageStringsSchema),
 });
 export type TemplateBundle = z.infer<typeof TemplateBundleSchema>;
 

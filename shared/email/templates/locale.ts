@@ -6,11 +6,14 @@
  */
 import { FINAL_LOCALE } from './bundle.ts';
 
-const MACROLANGUAGE: Readonly<Record<string, readonly string[]>> = {
-  nb: ['no'],
-  nn: ['no', 'nb'],
-  no: ['nb'],
-};
+const MACROLANGUAGE: ReadonlyMap<string, readonly string[]> = new Map([
+  ['nb', ['no']],
+  ['nn', ['no', 'nb']],
+  ['no', ['nb']],
+]);
+
+/** A BCP 47-shaped tag (language, then subtags), lowercase with hyphens: anything else is ignored. */
+const TAG = /^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/;
 
 function languageOf(tag: string): string {
   try {
@@ -25,14 +28,14 @@ export function localeChain(tag: string | undefined, campaignDefault: string | u
   const chain: string[] = [];
   const add = (candidate: string | undefined) => {
     const c = candidate?.trim().toLowerCase().replace(/_/g, '-');
-    if (c && !chain.includes(c)) chain.push(c);
+    if (c && TAG.test(c) && !chain.includes(c)) chain.push(c);
   };
   for (const source of [tag, campaignDefault]) {
     if (!source) continue;
     add(source);
     const language = languageOf(source);
     add(language);
-    for (const alternative of MACROLANGUAGE[language] ?? []) add(alternative);
+    for (const alternative of MACROLANGUAGE.get(language) ?? []) add(alternative);
   }
   add(FINAL_LOCALE);
   return chain;

@@ -44,15 +44,27 @@ const FAMILY_NAME_FIRST = new Set(['ko', 'ja', 'zh']);
 
 const DAY_MS = 86_400_000;
 
-function engine(escape: boolean): Liquid {
-  return new Liquid({
+/**
+ * The one filter we add to Liquid's standard set: `number` formats a number for the variant's language
+ * (`{{ days_since_last_order | number }}` → 1,506 · 1.506 · 1 506). Everything else is standard Liquid.
+ */
+export const CUSTOM_FILTERS = ['number'] as const;
+
+function engine(escapeHtml: boolean): Liquid {
+  const liquid = new Liquid({
     strictVariables: true,
     strictFilters: true,
     ownPropertyOnly: true,
     // no file system at send time: includes were resolved by MJML at build time
     templates: {},
-    ...(escape ? { outputEscape: 'escape' as const } : {}),
+    ...(escapeHtml ? { outputEscape: 'escape' as const } : {}),
   });
+  liquid.registerFilter('number', function (this: { context: { getSync(path: string[]): unknown } }, value: unknown) {
+    if (typeof value !== 'number') return value ?? '';
+    const locale = this.context.getSync(['locale']);
+    return new Intl.NumberFormat(typeof locale === 'string' ? locale : 'en').format(value);
+  });
+  return liquid;
 }
 
 export interface TemplateRenderer {
