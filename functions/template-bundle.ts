@@ -8,5 +8,8 @@ import { lazy } from '../shared/concurrency.ts';
  * once per container. The unsubscribe pages need only this; the renderer (Liquid) is in templates.ts.
  */
 export const templateBundle = lazy(async () =>
-  readTemplateBundle(fileURLToPath(new URL('./templates.json', import.meta.url))),
+  readTemplateBundle(
+    // Only the handlers run from source (tests) point elsewhere: a deployed function has the file beside it.
+    process.env.CLIENTELE_TEMPLATES_FILE ?? fileURLToPath(new URL('./templates.json', import.meta.url)),
+  ),
 );

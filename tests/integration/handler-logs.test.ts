@@ -4,10 +4,16 @@
  * write to stdout, stderr and the console captured: the logs must never carry an email address or a name.
  */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseDeploymentConfig } from '../../infra/config.ts';
+import { PROJECT_ROOT } from '../../infra/constructs/job-function.ts';
+import { buildTemplates } from '../../infra/templates.ts';
 import { ENROLLMENT_STEP } from '../../shared/domain/campaign.ts';
 import { DEFAULT_POLICY } from '../../shared/domain/lifecycle.ts';
 import { addDays } from '../../shared/domain/time.ts';
@@ -85,7 +91,13 @@ beforeAll(async () => {
   aws = await startLocalAws();
   env = await freshEnv(aws);
   sqs = await startLocalSqs();
+  const templates = await buildTemplates(parseDeploymentConfig({ senderAddress: SENDER }), {
+    cwd: PROJECT_ROOT,
+    out: join(mkdtempSync(join(tmpdir(), 'clientele-handler-templates-')), 'templates.json'),
+  });
   Object.assign(process.env, {
+    // what synth packages beside winback-send and unsubscribe
+    CLIENTELE_TEMPLATES_FILE: templates.file,
     CUSTOMERS_TABLE: env.tables.customers,
     ORDERS_TABLE: env.tables.orders,
     LEDGER_TABLE: env.tables.ledger,

@@ -11,6 +11,7 @@ import { BUILT_IN_TEMPLATES_DIR } from '../../cli/templates.ts';
 import { EngineConfigSchema } from '../../shared/domain/config.ts';
 import { compileTemplates } from '../../shared/email/templates/compile.ts';
 import { type LintResult, lintTemplates } from '../../shared/email/templates/lint.ts';
+import { TEMPLATE_VARIABLE_NAMES } from '../../shared/email/templates/variables.ts';
 
 const CONFIG = EngineConfigSchema.parse({});
 const dirs: string[] = [];
@@ -149,5 +150,16 @@ describe('templates lint', () => {
       rmSync(join(dir, 'en', 'offer.mjml'));
     });
     expect(messages(noEnglish, 'error').join('\n')).toMatch(/template "offer" does not exist/);
+  });
+});
+
+describe('templates/README.md', () => {
+  it('documents exactly the variables the renderer provides', () => {
+    const readme = readFileSync(join(BUILT_IN_TEMPLATES_DIR, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## The variables'), readme.indexOf('## pages.yml'));
+    const documented = [...section.matchAll(/^\| `([a-z_]+)(?:\.<name>)?`(?:, `([a-z_]+)`)? \|/gm)].flatMap((m) =>
+      [m[1], m[2]].filter((v): v is string => v !== undefined),
+    );
+    expect([...documented].sort()).toEqual([...TEMPLATE_VARIABLE_NAMES].sort());
   });
 });
