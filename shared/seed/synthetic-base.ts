@@ -20,13 +20,27 @@ const MIX: [Archetype, number][] = [
 
 /** [locale, time zone] and its share. */
 const LOCALES: [[string, string], number][] = [
-  [['en', 'America/New_York'], 0.3],
-  [['en-GB', 'Europe/London'], 0.15],
-  [['de', 'Europe/Berlin'], 0.17],
-  [['fr', 'Europe/Paris'], 0.13],
-  [['es', 'Europe/Madrid'], 0.13],
-  [['nl', 'Europe/Amsterdam'], 0.12],
+  [['en', 'America/New_York'], 0.24],
+  [['en-GB', 'Europe/London'], 0.1],
+  [['de', 'Europe/Berlin'], 0.14],
+  [['fr', 'Europe/Paris'], 0.08],
+  [['es', 'Europe/Madrid'], 0.08],
+  [['nl', 'Europe/Amsterdam'], 0.06],
+  [['nb-NO', 'Europe/Oslo'], 0.08],
+  [['da-DK', 'Europe/Copenhagen'], 0.08],
+  // Korean-speaking customers of a European shop: every zone here has 15:00 UTC inside the 09:00–20:00 send
+  // window, so one run can reach the whole base (the tests rely on it; Seoul would be asleep).
+  [['ko', 'Europe/Berlin'], 0.07],
+  [['ru', 'Europe/Moscow'], 0.07],
 ];
+
+/** Names as customers of these languages write them (Korean: family name first, in Hangul). */
+const NAMES_BY_LANGUAGE: Readonly<Record<string, readonly string[]>> = {
+  nb: ['Ingrid', 'Lars', 'Sigrid', 'Ola', 'Kari', 'Håkon', 'Solveig', 'Bjørn'],
+  da: ['Mette', 'Søren', 'Freja', 'Rasmus', 'Ida', 'Mikkel', 'Signe', 'Jørgen'],
+  ko: ['김민지', '이서연', '박지훈', '최유진', '정하준', '강수빈', '조은우', '윤서아'],
+  ru: ['Анна', 'Дмитрий', 'Ольга', 'Сергей', 'Екатерина', 'Иван', 'Мария', 'Алексей'],
+};
 
 const FIRST_NAMES = [
   'Ana',
@@ -58,6 +72,12 @@ const FIRST_NAMES = [
   // A name that must be escaped in HTML: the demo shows it renders as text.
   'Tom & "Jerry" <Co>',
 ];
+
+/** One draw (u in [0, 1)) picks a name of the customer's language, or of the mixed list. */
+function nameFor(locale: string, u: number): string | undefined {
+  const names = NAMES_BY_LANGUAGE[locale.split('-')[0] ?? ''] ?? FIRST_NAMES;
+  return names[Math.floor(u * names.length)];
+}
 
 export interface SyntheticBase {
   profiles: CustomerCsvRow[];
@@ -121,7 +141,7 @@ export function syntheticBase(options: SyntheticOptions): SyntheticBase {
     profiles.push({
       customer_id: customerId,
       email: `${customerId}@example.com`,
-      name: FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)],
+      name: nameFor(locale, random()),
       locale,
       time_zone: timeZone,
       signed_up_at: signedUpAt,

@@ -149,7 +149,7 @@ describe('templates lint', () => {
       cpSync(join(dir, 'en', 'offer.mjml'), join(dir, 'en', 'spring.mjml'));
       rmSync(join(dir, 'en', 'offer.mjml'));
     });
-    expect(messages(noEnglish, 'error').join('\n')).toMatch(/template "offer" does not exist/);
+    expect(messages(noEnglish, 'error').join('\n')).toMatch(/template "offer" has no en variant/);
   });
 });
 
