@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -227,5 +227,54 @@ describe('the clientele CLI', () => {
     const winbackHelp = await clientele('winback', '--help');
     expect(winbackHelp).toContain('--dry-run');
     expect(winbackHelp).toContain('--as-of');
+  });
+});
+
+describe('clientele templates', () => {
+  it('lints, previews every template × locale with an index, and test-sends to the local inbox', {
+    timeout: 120_000,
+  }, async () => {
+    const lint = JSON.parse(await clientele('--json', 'templates', 'lint'));
+    expect(lint.errors).toBe(0);
+    expect(lint.variants).toBe(27);
+    expect(lint.largestHtml.bytes).toBeLessThan(100 * 1024);
+
+    const out = join(dir, 'preview');
+    const preview = JSON.parse(await clientele('--json', 'templates', 'preview', '--out', out));
+    expect(preview.entries).toHaveLength(27);
+    const index = await readFile(join(out, 'index.html'), 'utf8');
+    for (const locale of ['en', 'de', 'da', 'nb', 'ko', 'ru', 'fr', 'es', 'nl']) {
+      expect(index).toContain(`offer/${locale}.html`);
+      expect(await readFile(join(out, 'offer', `${locale}.txt`), 'utf8')).toMatch(/^Subject: .+\n\n/);
+    }
+    expect(await readFile(join(out, 'miss-you', 'ko.html'), 'utf8')).toContain('<html lang="ko"');
+
+    // --locale goes through the customer fallback chain: nb-NO gets the nb variant
+    const sent = JSON.parse(
+      await clientele(
+        '--json',
+        'templates',
+        'send-test',
+        '--to',
+        'team@example.com',
+        '--template',
+        'offer',
+        '--locale',
+        'nb-NO',
+      ),
+    );
+    expect(sent.sent).toEqual([{ templateId: 'offer', locale: 'nb', messageId: expect.any(String) }]);
+  });
+
+  it('fails lint with exit 1 and the file named when a template uses an unknown variable', {
+    timeout: 60_000,
+  }, async () => {
+    const own = join(dir, 'own-templates');
+    await cp(join(ROOT, 'templates'), own, { recursive: true });
+    const file = join(own, 'de', 'offer.mjml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('{{ offer_code }}', '{{ offer_kode }}'));
+    const result = await clienteleInDir(join(dir, 'db-lint'), '--templates-dir', own, 'templates', 'lint');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/de\/offer\.mjml: error: .*unknown variable "offer_kode"/);
   });
 });

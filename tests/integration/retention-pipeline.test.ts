@@ -300,6 +300,62 @@ describe(`retention pipeline on ${DYNAMODB_TARGET} and aws-ses-v2-local`, () => 
     for (const m of german) expect(m.body.html).toContain('lang="de"');
   });
 
+  it('emails each customer in their language by the fallback chain and records the locale used on the ledger', async () => {
+    const env = await freshEnv(aws);
+    const start = addDays(AS_OF, -200);
+    const customers: [string, string, string][] = [
+      ['nb-no', 'nb-NO', 'nb'],
+      ['no', 'no', 'nb'],
+      ['da-dk', 'da-DK', 'da'],
+      ['ko-kr', 'ko-KR', 'ko'],
+      ['ru', 'ru', 'ru'],
+      ['de-at', 'de-AT', 'de'],
+      ['pt-br', 'pt-BR', 'en'],
+    ];
+    await recordActivity(
+      {
+        customers: env.stores.customers,
+        orders: env.stores.orders,
+        policy: config.policy,
+        currency: 'USD',
+        now: start,
+      },
+      customers.flatMap(([id, locale]) => [
+        {
+          type: 'customer.signed_up',
+          eventId: `s-${id}`,
+          customerId: id,
+          occurredAt: start,
+          email: `${id}@example.com`,
+          locale,
+          timeZone: 'Europe/Berlin',
+          marketingConsent: true,
+        },
+        {
+          type: 'order.placed',
+          eventId: `o-${id}`,
+          customerId: id,
+          occurredAt: start,
+          orderId: `o-${id}`,
+          amountMinor: 2500,
+          currency: 'USD',
+        },
+      ]),
+    );
+    const day = endOfDay(addDays(start, config.policy.dormantAfterDays).slice(0, 10));
+    await flag(env, day);
+    await winback(env, day, 'languages');
+    const sent = (await allLedger(env)).filter((e) => e.status === 'sent');
+    expect(Object.fromEntries(sent.map((e) => [e.customerId, e.locale]))).toEqual(
+      Object.fromEntries(customers.map(([id, , used]) => [id, used])),
+    );
+    const mails = await sentTo(env);
+    for (const [id, , used] of customers) {
+      const mail = mails.find((m) => m.destination.to[0] === `${id}@example.com`);
+      expect(mail?.body.html, id).toContain(`<html lang="${used}"`);
+    }
+  });
+
   it('applies each event once, keeps the newest consent and never moves the last purchase back', async () => {
     const env = await freshEnv(aws);
     const deps = {
