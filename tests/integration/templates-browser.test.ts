@@ -80,6 +80,18 @@ describe('emails in a real browser', () => {
   }
 });
 
+describe('the preview index page', () => {
+  it('lists every template × locale with its subject and fits 375 and 1280 px', async () => {
+    const index = htmlOf.get('index.html') ?? '';
+    for (const width of WIDTHS) {
+      const layout = await inspectPage(browser, index, width, 'preview-index');
+      expect(layout.overflowing, `index at ${width}px`).toEqual([]);
+      expect(layout.scrollWidth).toBeLessThanOrEqual(width);
+      for (const entry of preview.entries) expect(layout.text).toContain(entry.subject);
+    }
+  });
+});
+
 describe('unsubscribe pages in a real browser', () => {
   const kinds: PageKind[] = ['confirm', 'done', 'invalid'];
   for (const locale of Object.keys(PAGES)) {
