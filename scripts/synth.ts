@@ -17,22 +17,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
+import { bundleBudget, MAX_BUNDLE_BYTES } from '../infra/bundle-budget.ts';
 import { TemplateBundleSchema } from '../shared/email/templates/bundle.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const OUT_DIR = join(ROOT, 'cdk.out');
-const MAX_BUNDLE_BYTES = 250 * 1024;
-/**
- * Functions allowed more than MAX_BUNDLE_BYTES, each with its reason. winback-send renders the emails at send time
- * with the Liquid runtime (liquidjs, 79 KB minified and not tree-shakeable: the engine registers every standard tag
- * and filter); MJML itself is compiled at synth and never reaches a Lambda.
- */
-const BUNDLE_BUDGET_EXCEPTIONS: Readonly<Record<string, number>> = { 'winback-send': 300 * 1024 };
 
-function budgetOf(functionName: string): number {
-  const job = Object.keys(BUNDLE_BUDGET_EXCEPTIONS).find((j) => functionName.endsWith(`-${j}`));
-  return job === undefined ? MAX_BUNDLE_BYTES : (BUNDLE_BUDGET_EXCEPTIONS[job] ?? MAX_BUNDLE_BYTES);
-}
 const OFFLINE_ENV = {
   CDK_DISABLE_CLI_TELEMETRY: 'true',
   // No instance-metadata credential lookups (they would wait for a timeout offline).
@@ -221,12 +211,12 @@ checkValidationReport();
 
 const bundles = collectBundles();
 console.log(
-  `\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}, winback-send ${kb(budgetOf('-winback-send'))}):`,
+  `\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}, winback-send ${kb(bundleBudget('-winback-send'))}):`,
 );
 const width = Math.max(...bundles.map((b) => b.functionName.length));
 const problems: string[] = [];
 for (const bundle of bundles.sort((a, b) => a.functionName.localeCompare(b.functionName))) {
-  const budget = budgetOf(bundle.functionName);
+  const budget = bundleBudget(bundle.functionName);
   const over = bundle.bytes > budget;
   const loadError = smokeLoad(bundle);
   const status = over ? 'TOO LARGE' : loadError ? 'LOAD FAILED' : 'ok';

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
-/** The size goal of every Lambda bundle (the issue; scripts/synth.ts fails above it too). */
-export const MAX_BUNDLE_BYTES = 250 * 1024;
+import { bundleBudget, MAX_BUNDLE_BYTES } from '../../infra/bundle-budget.ts';
+
+export { MAX_BUNDLE_BYTES };
 
 /** Modules in functions/ shared by the handlers; they export no `handler` and are not deployed on their own. */
 export const NOT_HANDLERS = [
@@ -18,6 +19,8 @@ export const NOT_HANDLERS = [
   'secrets.ts',
   'send-rate.ts',
   'sqs-batch.ts',
+  'template-bundle.ts',
+  'templates.ts',
 ];
 
 export interface BundleSize {
@@ -26,7 +29,7 @@ export interface BundleSize {
   bytes: number;
   /** a construct in infra/ deploys this handler (`handlerEntry('<name>.ts')`) */
   deployed: boolean;
-  /** within MAX_BUNDLE_BYTES */
+  /** within its budget (MAX_BUNDLE_BYTES, or its exception in infra/bundle-budget.ts) */
   withinBudget: boolean;
 }
 
@@ -95,7 +98,7 @@ export async function bundleSizes(root: string): Promise<BundleReport> {
     const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
     if (!code) throw new Error(`esbuild produced no index.mjs for ${file}`);
     const bytes = code.contents.byteLength;
-    sizes.push({ function: name, bytes, deployed: deployed.has(file), withinBudget: bytes <= MAX_BUNDLE_BYTES });
+    sizes.push({ function: name, bytes, deployed: deployed.has(file), withinBudget: bytes <= bundleBudget(name) });
   }
   return {
     bundles: sizes,
