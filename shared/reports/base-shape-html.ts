@@ -84,7 +84,8 @@ const STYLE = `<style>
 .bs th,.bs td{border:1px solid #d0d7de;padding:4px 6px;text-align:right;vertical-align:top}
 .bs th{background:#eef2f5}
 .bs td.bs-name,.bs th.bs-name{text-align:left}
-.bs td.bs-name small{display:block;color:#57606a;font-weight:normal;min-width:180px}
+.bs td.bs-name small{display:block;color:#57606a;font-weight:normal;min-width:150px;max-width:260px}
+.bs td svg{min-width:60px}
 .bs .bs-tiles{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
 .bs .bs-tile{flex:1 1 140px;border:1px solid #d0d7de;border-radius:6px;padding:8px;background:#fff}
 .bs .bs-big{font-size:22px;font-weight:bold;display:block}
@@ -94,13 +95,15 @@ const STYLE = `<style>
 @media print{.bs .bs-scroll{overflow:visible}}
 </style>`;
 
-const percent = (value: number, digits = 1) =>
-  new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(
-    value,
-  );
+const percent = (value: number) =>
+  new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(value);
 const integer = (value: number) => new Intl.NumberFormat('en').format(value);
 const signed = (value: number, text: string) => (value > 0 ? `+${text}` : value < 0 ? `−${text}` : text);
-const points = (change: number) => signed(change, `${(Math.abs(change) * 100).toFixed(1)} pt`);
+/** A change in percentage points, one decimal; a change that rounds to zero shows unsigned. */
+const points = (change: number) => {
+  const tenths = Math.round(change * 1000);
+  return signed(tenths, `${(Math.abs(tenths) / 10).toFixed(1)} pt`);
+};
 
 /** A horizontal bar of `share` (0–1) with an accessible title; scales with its cell. */
 function bar(share: number, title: string, colour = '#01575d'): string {
@@ -122,7 +125,10 @@ function changeCell(change: number, text: string): string {
 function segmentsTable(shape: BaseShape, movement: ShapeMovement | null): string {
   const money = (minor: number) => formatMinor(Math.round(minor), shape.currency);
   const head = ['Segment', 'Customers', 'Share of buyers', 'Revenue', 'Revenue share', ''];
-  if (movement) head.push(`Since ${movement.previousAsOf.slice(0, 10)}`);
+  if (movement) {
+    const since = movement.previousAsOf.slice(0, 10);
+    head.push(`Customers since ${since}`, `Revenue share since ${since}`);
+  }
   const rows = shape.rfm.segments.map((s) => {
     const copy = SEGMENT_COPY[s.segment];
     const moved = movement?.segments.find((m) => m.segment === s.segment);
@@ -135,8 +141,11 @@ function segmentsTable(shape: BaseShape, movement: ShapeMovement | null): string
       td(bar(s.revenueShare, `${copy.label}: ${percent(s.revenueShare)} of revenue`)),
     ];
     if (moved) {
-      const text = `${signed(moved.change, integer(Math.abs(moved.change)))} customers, revenue share ${points(moved.revenueShareNow - moved.revenueShareBefore)}`;
-      cells.push(td(changeCell(moved.change, text)));
+      const shareChange = moved.revenueShareNow - moved.revenueShareBefore;
+      cells.push(
+        td(changeCell(moved.change, signed(moved.change, integer(Math.abs(moved.change))))),
+        td(changeCell(Math.round(shareChange * 1000), points(shareChange))),
+      );
     }
     return `<tr>${cells.join('')}</tr>`;
   });

@@ -12,7 +12,7 @@ import {
   mergeShapePartials,
   type ShapePartial,
 } from '../../shared/domain/base-shape.ts';
-import { segmentOf, type Score, SEGMENTS } from '../../shared/domain/rfm.ts';
+import { type Score, SEGMENTS, segmentOf } from '../../shared/domain/rfm.ts';
 import { endOfDay } from '../../shared/domain/time.ts';
 import { parseCdnow } from '../../shared/import/parse-files.ts';
 import { importCustomers } from '../../shared/jobs/import-customers.ts';
@@ -28,7 +28,8 @@ interface Row {
   cents: number;
 }
 
-const dayOf = (ymd: string) => Date.UTC(Number(ymd.slice(0, 4)), Number(ymd.slice(4, 6)) - 1, Number(ymd.slice(6))) / 86_400_000;
+const dayOf = (ymd: string) =>
+  Date.UTC(Number(ymd.slice(0, 4)), Number(ymd.slice(4, 6)) - 1, Number(ymd.slice(6))) / 86_400_000;
 
 /** The raw file as rows, with plain string handling: independent of the importer and the stored aggregates. */
 async function rawRows(): Promise<Row[]> {
@@ -54,7 +55,11 @@ function exactScores(values: number[], higherIsBetter: boolean): Score[] {
   };
   const strictlyAbove = (v: number) => sorted.length - strictlyBelow(v + 1);
   return values.map(
-    (v) => Math.min(5, 1 + Math.floor((5 * (higherIsBetter ? strictlyBelow(v) : strictlyAbove(v))) / values.length)) as Score,
+    (v) =>
+      Math.min(
+        5,
+        1 + Math.floor((5 * (higherIsBetter ? strictlyBelow(v) : strictlyAbove(v))) / values.length),
+      ) as Score,
   );
 }
 
@@ -64,7 +69,8 @@ function expectedFromRaw(rows: Row[], asOfYmd: string) {
   const month = asOfYmd.slice(0, 6);
   const byCustomer = new Map<string, Row[]>();
   for (const row of rows) byCustomer.set(row.id, [...(byCustomer.get(row.id) ?? []), row]);
-  const buyers: { orders: number; cents: number; first: number; last: number; days: number[]; busyMonth: boolean }[] = [];
+  const buyers: { orders: number; cents: number; first: number; last: number; days: number[]; busyMonth: boolean }[] =
+    [];
   let straddlers = 0;
   let straddleCents = 0;
   for (const list of byCustomer.values()) {
@@ -204,7 +210,9 @@ describe('the base shape of the real CDNOW data set', () => {
 
       // Segment sizes: every buyer off its full-resolution segment moves two counts by one.
       const offBy = SEGMENTS.reduce(
-        (sum, s) => sum + Math.abs((shape.rfm.segments.find((x) => x.segment === s)?.customers ?? 0) - (want.segments.get(s) ?? 0)),
+        (sum, s) =>
+          sum +
+          Math.abs((shape.rfm.segments.find((x) => x.segment === s)?.customers ?? 0) - (want.segments.get(s) ?? 0)),
         0,
       );
       if (exactAsOf) {
@@ -224,11 +232,17 @@ describe('the base shape of the real CDNOW data set', () => {
         buyers: shape.buyers,
         prospects: shape.prospects,
         estimated: shape.estimatedCustomers,
-        top: shape.concentration.top.map((t) => ({ percent: t.percent, share: t.share, exact: want.top[shape.concentration.top.indexOf(t)] })),
+        top: shape.concentration.top.map((t) => ({
+          percent: t.percent,
+          share: t.share,
+          exact: want.top[shape.concentration.top.indexOf(t)],
+        })),
         gini: gini?.value,
         giniExact: want.gini,
         verdict: shape.concentration.verdict,
-        segments: Object.fromEntries(shape.rfm.segments.map((s) => [s.segment, [s.customers, want.segments.get(s.segment) ?? 0]])),
+        segments: Object.fromEntries(
+          shape.rfm.segments.map((s) => [s.segment, [s.customers, want.segments.get(s.segment) ?? 0]]),
+        ),
         segmentsOffBy: offBy,
         uncertain: shape.rfm.uncertainCustomers,
         oneOff: [shape.repeat.oneOff.customers, want.oneOff],

@@ -143,7 +143,8 @@ describe('the base shape pass', () => {
 
   it('stores a shape that its schema accepts, and a partial that survives a JSON checkpoint', () => {
     const partial = emptyShapePartial(asOf, 'USD');
-    for (let i = 0; i < 50; i++) accumulateShape(partial, monthly(`m${i}`, 1 + (i % 12), 2024, 500 + i * 37, 1 + (i % 28)));
+    for (let i = 0; i < 50; i++)
+      accumulateShape(partial, monthly(`m${i}`, 1 + (i % 12), 2024, 500 + i * 37, 1 + (i % 28)));
     const restored = ShapePartialSchema.parse(JSON.parse(JSON.stringify(partial)));
     expect(finalizeShape(restored)).toEqual(finalizeShape(partial));
     expect(BaseShapeSchema.parse(finalizeShape(partial))).toEqual(finalizeShape(partial));
@@ -173,13 +174,15 @@ describe('partials merge to the single-pass result', () => {
   it('for any split of any base, at any as-of date', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.nat(), { minLength: 1, maxLength: 60 }).chain((seeds) =>
-          fc.tuple(
-            fc.tuple(...seeds.map((_, i) => customerArb(i))),
-            fc.array(fc.integer({ min: 0, max: 3 }), { minLength: seeds.length, maxLength: seeds.length }),
-            fc.integer({ min: START, max: END }),
+        fc
+          .array(fc.nat(), { minLength: 1, maxLength: 60 })
+          .chain((seeds) =>
+            fc.tuple(
+              fc.tuple(...seeds.map((_, i) => customerArb(i))),
+              fc.array(fc.integer({ min: 0, max: 3 }), { minLength: seeds.length, maxLength: seeds.length }),
+              fc.integer({ min: START, max: END }),
+            ),
           ),
-        ),
         ([customers, shards, at]) => {
           const asOf = endOfDay(new Date(at).toISOString().slice(0, 10));
           const parts = [0, 1, 2, 3].map(() => emptyShapePartial(asOf, 'USD'));
@@ -187,7 +190,10 @@ describe('partials merge to the single-pass result', () => {
             const part = parts[shards[i] ?? 0];
             if (part) accumulateShape(part, c);
           });
-          const [a, b, c, d] = parts as [ReturnType<typeof emptyShapePartial>, ...ReturnType<typeof emptyShapePartial>[]];
+          const [a, b, c, d] = parts as [
+            ReturnType<typeof emptyShapePartial>,
+            ...ReturnType<typeof emptyShapePartial>[],
+          ];
           const merged = mergeShapePartials(mergeShapePartials(a, b ?? a), mergeShapePartials(c ?? a, d ?? a));
           expect(finalizeShape(merged)).toEqual(computeShape(customers, asOf, 'USD'));
         },
@@ -212,14 +218,19 @@ describe('partials merge to the single-pass result', () => {
     expect(Object.keys(single.cells).length).toBeLessThanOrEqual(MAX_JOINT_CELLS);
     const odd = emptyShapePartial(asOf, 'USD');
     const even = emptyShapePartial(asOf, 'USD');
-    customers.forEach((c, i) => accumulateShape(i % 2 ? odd : even, c));
+    customers.forEach((c, i) => {
+      accumulateShape(i % 2 ? odd : even, c);
+    });
     expect(finalizeShape(mergeShapePartials(odd, even))).toEqual(finalizeShape(single));
     expect(mergeShapePartials(even, odd).cellLevel).toBe(single.cellLevel);
   });
 
   it('refuses to merge partials of different runs', () => {
     expect(() =>
-      mergeShapePartials(emptyShapePartial(endOfDay('2025-01-01'), 'USD'), emptyShapePartial(endOfDay('2025-01-02'), 'USD')),
+      mergeShapePartials(
+        emptyShapePartial(endOfDay('2025-01-01'), 'USD'),
+        emptyShapePartial(endOfDay('2025-01-02'), 'USD'),
+      ),
     ).toThrow(/different runs/);
   });
 });
