@@ -151,6 +151,7 @@ export async function runCohorts(
     {
       asOf,
       currency: config.currency,
+      policy: config.policy,
       segments: segmentsFor(await stores.customers.approximateCount(), config.scanSegments),
       ...run,
       generatedAt,

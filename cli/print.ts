@@ -3,6 +3,7 @@ import { STAGES, type Stage } from '../shared/domain/lifecycle.ts';
 import { formatMinor } from '../shared/domain/money.ts';
 import type { FlagDormantSummary } from '../shared/jobs/flag-dormant.ts';
 import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
+import { partialMonthNote } from '../shared/reports/cohort-html.ts';
 import type { ImportResult } from './commands.ts';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '' : `${(v * 100).toFixed(1)}%`);
@@ -47,9 +48,10 @@ export function printCohorts(report: CohortReport, rows = 8, periods = 8): strin
     [
       row.cohort,
       String(row.size).padStart(6),
-      ...row.periods.slice(0, width).map((p) => (p ? pct(p.retention) : '').padStart(7)),
+      ...row.periods.slice(0, width).map((p) => (p ? pct(p.retention) + (p.complete ? ' ' : '*') : '').padStart(7)),
     ].join(' '),
   );
+  const partial = partialMonthNote(report);
   const ltv = shown.map((row) => {
     const reached = row.periods.filter((p) => p !== null);
     const last = reached.at(-1);
@@ -61,6 +63,7 @@ export function printCohorts(report: CohortReport, rows = 8, periods = 8): strin
     header,
     ...body,
     `LTV to date per customer: ${ltv.join(' · ')}`,
+    ...(partial ? [`* ${partial}`] : []),
   ].join('\n');
 }
 

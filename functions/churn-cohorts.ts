@@ -16,7 +16,7 @@ const s3 = new S3Client({});
  */
 export const handler = fullPassHandler('churn-cohorts', {
   deps: stores,
-  worker: cohortsFullPass(config.currency),
+  worker: cohortsFullPass({ currency: config.currency, policy: config.policy, orders: stores.orders }),
   configuredSegments: config.scanSegments,
   segmentBudgetSeconds: env.SEGMENT_TIME_BUDGET_SECONDS,
   async finish(merged) {

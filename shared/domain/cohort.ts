@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BaseShapeSchema } from './base-shape-finalize.ts';
 import type { Customer } from './customer.ts';
 import { STAGES, type Stage, StageSchema, zeroPerStage } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';
@@ -127,7 +128,7 @@ const ratio = z.number().min(0).max(1).nullable();
 export const CohortPeriodSchema = z.object({
   period: z.number().int().nonnegative(),
   month: z.string(),
-  /** false for the month containing the as-of date: figures so far */
+  /** false for the month containing the as-of instant unless it is the month's last: figures so far */
   complete: z.boolean(),
   retained: z.number().int().nonnegative(),
   retention: ratio,
@@ -164,11 +165,18 @@ export const CohortReportSchema = z.object({
   skippedOtherCurrency: z.number().int().nonnegative(),
   maxPeriods: z.number().int().nonnegative(),
   cohorts: z.array(CohortRowSchema),
+  /** the shape of the base at the same instant (absent in snapshots written before it existed) */
+  baseShape: BaseShapeSchema.optional(),
 });
 export type CohortReport = z.infer<typeof CohortReportSchema>;
 
 export const COHORT_DEFINITIONS =
   'cohort = UTC calendar month of first purchase; period k = k-th calendar month after it; retained in k = purchased at least once in that month (up to the as-of date); retention = retained / cohort size; churn = 1 - retention; revenue retention = period revenue / period-0 revenue; cumulative revenue per customer = LTV to date; periods not reached by the as-of date are null.';
+
+/** True when `asOf` is the last instant of its month (an as-of at a month's end): that month is complete. */
+function monthEndsBy(asOf: string): boolean {
+  return monthKey(new Date(Date.parse(asOf) + 1)) !== monthKey(asOf);
+}
 
 /** Turns merged partial sums into the report: ratios, nulls for unreached periods, LTV to date. */
 export function finalizeCohorts(partial: CohortPartial, generatedAt: string): CohortReport {
@@ -195,7 +203,7 @@ export function finalizeCohorts(partial: CohortPartial, generatedAt: string): Co
       periods.push({
         period: k,
         month,
-        complete: month < asOfMonth,
+        complete: month < asOfMonth || (month === asOfMonth && monthEndsBy(partial.asOf)),
         retained,
         retention,
         churn: 1 - retention,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type Campaign, CampaignSchema, resolveCampaigns } from './campaign.ts';
+import { DigestConfigSchema } from './digest.ts';
 import { FeedbackPolicySchema } from './email-feedback.ts';
 import { LifecyclePolicySchema } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';
@@ -23,6 +24,8 @@ const EngineConfigFields = z.object({
    * before campaigns existed, so a deployment keeps its ledger history.
    */
   campaigns: z.array(CampaignSchema).min(1).max(20).optional(),
+  /** The weekly digest email to the marketing team, sent after each cohort pass (digest.ts). */
+  digest: DigestConfigSchema.prefault({}),
 });
 
 /**

@@ -1,5 +1,15 @@
 import * as z from 'zod';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
+import { runConcurrently } from '../concurrency.ts';
+import { customerAsOf, needsOrdersAsOf } from '../domain/as-of.ts';
+import {
+  accumulateShape,
+  type BaseShape,
+  emptyShapePartial,
+  finalizeShape,
+  mergeShapePartials,
+  ShapePartialSchema,
+} from '../domain/base-shape.ts';
 import type { Campaign } from '../domain/campaign.ts';
 import type { CampaignResults } from '../domain/campaign-results.ts';
 import {
@@ -11,8 +21,17 @@ import {
   finalizeCohorts,
   mergePartials,
 } from '../domain/cohort.ts';
+import type { Customer } from '../domain/customer.ts';
+import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
-import type { CustomerRepository, InvalidItem, ReportSink, SegmentRunStore, SnapshotStore } from '../ports.ts';
+import type {
+  CustomerRepository,
+  InvalidItem,
+  OrderRepository,
+  ReportSink,
+  SegmentRunStore,
+  SnapshotStore,
+} from '../ports.ts';
 import { campaignResultsToHtml } from '../reports/campaign-results-html.ts';
 import { cohortReportToCsv } from '../reports/cohort-csv.ts';
 import { cohortReportToHtml } from '../reports/cohort-html.ts';
@@ -29,28 +48,64 @@ import {
 
 const CohortPassStateSchema = z.object({
   partial: CohortPartialSchema,
+  shape: ShapePartialSchema,
+  /** customers whose orders were read because they bought after the as-of instant (0 in a pass as of now) */
+  ordersRead: z.number().int().nonnegative(),
   invalid: z.array(ListedSchema),
   omitted: z.number().int().nonnegative(),
 });
-/** A cohort full pass's partial result: the additive matrix so far, and the invalid items met. */
+/** A cohort full pass's partial result: the additive matrix and base shape so far, and the invalid items met. */
 export type CohortPassState = z.infer<typeof CohortPassStateSchema>;
 
 /** The cohort job's name in full-pass runs (run ids, checkpoints). */
 export const COHORTS_JOB = 'cohorts';
+/** Customers whose orders are read at once when a past as-of date needs them. */
+const ORDER_READS_IN_FLIGHT = 8;
 
-/** The cohort job's full-pass worker: accumulates each page into a partial cohort matrix; reads only. */
-export function cohortsFullPass(currency: string): FullPassWorker<CohortPassState> {
+/** What the cohort pass reads: the stored customers, and the orders of those who bought after a past as-of date. */
+export interface CohortPassSource {
+  currency: string;
+  policy: LifecyclePolicy;
+  orders: Pick<OrderRepository, 'listForCustomer'>;
+}
+
+/**
+ * The cohort job's full-pass worker: accumulates each page into a partial cohort matrix and base shape; reads only.
+ * Each customer is taken as they stood at the as-of instant (shared/domain/as-of.ts): a pass as of now reads no
+ * order; as of a past date, the orders of each customer who bought after it are read, so every figure counts
+ * purchases up to the as-of instant only.
+ */
+export function cohortsFullPass(source: CohortPassSource): FullPassWorker<CohortPassState> {
   return {
     job: COHORTS_JOB,
     schema: CohortPassStateSchema,
-    initial: (run) => ({ partial: emptyPartial(run.asOf, currency), invalid: [], omitted: 0 }),
+    initial: (run) => ({
+      partial: emptyPartial(run.asOf, source.currency),
+      shape: emptyShapePartial(run.asOf, source.currency),
+      ordersRead: 0,
+      invalid: [],
+      omitted: 0,
+    }),
     async visit(state, page) {
-      for (const customer of page.items) accumulate(state.partial, customer);
+      const asOf = state.partial.asOf;
+      const orders = new Map<string, Awaited<ReturnType<OrderRepository['listForCustomer']>>>();
+      const needing = page.items.filter((c) => needsOrdersAsOf(c, asOf));
+      await runConcurrently(needing, ORDER_READS_IN_FLIGHT, async (c) => {
+        orders.set(c.customerId, await source.orders.listForCustomer(c.customerId));
+      });
+      state.ordersRead += needing.length;
+      for (const stored of page.items) {
+        const customer: Customer = customerAsOf(stored, asOf, source.policy, orders.get(stored.customerId));
+        accumulate(state.partial, customer);
+        accumulateShape(state.shape, customer);
+      }
       state.invalid.push(...page.invalid);
       state.omitted += capListed(state.invalid);
     },
     merge: (a, b) => ({
       partial: mergePartials(a.partial, b.partial),
+      shape: mergeShapePartials(a.shape, b.shape),
+      ordersRead: a.ordersRead + b.ordersRead,
       invalid: [...a.invalid, ...b.invalid],
       omitted: a.omitted + b.omitted,
     }),
@@ -59,6 +114,8 @@ export function cohortsFullPass(currency: string): FullPassWorker<CohortPassStat
 
 export interface ChurnCohortsDeps {
   customers: CustomerRepository;
+  /** read only for customers who bought after a past as-of date */
+  orders: Pick<OrderRepository, 'listForCustomer'>;
   snapshots: SnapshotStore;
   /** full-pass checkpoints; in memory when omitted */
   runs?: SegmentRunStore;
@@ -78,6 +135,8 @@ export interface CampaignSource extends CampaignResultsDeps {
 export interface ChurnCohortsInput extends ScanProgress {
   asOf: string;
   currency: string;
+  /** the lifecycle policy the stage counts are classified with at the as-of instant */
+  policy: LifecyclePolicy;
   segments: number;
   /** segments run at once in this process (default: all) */
   parallelism?: number;
@@ -88,6 +147,10 @@ export interface ChurnCohortsInput extends ScanProgress {
 
 export interface ChurnCohortsResult {
   report: CohortReport;
+  /** the shape of the base as of the same instant (also stored in the snapshot: report.baseShape) */
+  shape: BaseShape;
+  /** customers whose orders were read because they bought after the as-of instant */
+  ordersRead: number;
   /** the campaign results (when deps.campaign is given); report.html includes them once anyone is enrolled */
   campaign?: CampaignResults;
   scanned: number;
@@ -107,7 +170,7 @@ export interface ChurnCohortsResult {
 export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsInput): Promise<ChurnCohortsResult> {
   const merged = await runFullPass(
     { customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() },
-    cohortsFullPass(input.currency),
+    cohortsFullPass({ currency: input.currency, policy: input.policy, orders: deps.orders }),
     {
       asOf: input.asOf,
       totalSegments: input.segments,
@@ -128,7 +191,8 @@ export async function finishCohorts(
   merged: MergedFullPass<CohortPassState>,
   input: Pick<ChurnCohortsInput, 'generatedAt' | 'currency'>,
 ): Promise<ChurnCohortsResult> {
-  const { partial, invalid, omitted } = merged.state;
+  const { partial, invalid, omitted, ordersRead } = merged.state;
+  const shape = finalizeShape(merged.state.shape);
   const campaign = deps.campaign
     ? await computeCampaignResults(deps.campaign, {
         asOf: merged.run.asOf,
@@ -138,19 +202,28 @@ export async function finishCohorts(
       })
     : undefined;
   const enrolled = campaign?.campaigns.some((c) => c.enrolled > 0) ? campaign : undefined;
-  const published = await publishCohorts(deps, partial, {
+  const published = await publishCohorts(deps, partial, shape, {
     generatedAt: input.generatedAt,
     ...(enrolled ? { campaignSummaryHtml: campaignResultsToHtml(enrolled) } : {}),
   });
-  return { ...published, ...(campaign ? { campaign } : {}), scanned: merged.scanned, invalid, omitted };
+  return {
+    ...published,
+    shape,
+    ordersRead,
+    ...(campaign ? { campaign } : {}),
+    scanned: merged.scanned,
+    invalid,
+    omitted,
+  };
 }
 
 async function publishCohorts(
   deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports'>,
   partial: CohortPartial,
+  shape: BaseShape,
   input: { generatedAt: string; campaignSummaryHtml?: string },
 ): Promise<{ report: CohortReport; files: string[] }> {
-  const report = finalizeCohorts(partial, input.generatedAt);
+  const report: CohortReport = { ...finalizeCohorts(partial, input.generatedAt), baseShape: shape };
   await deps.snapshots.saveCohortReport(report);
   const files: string[] = [];
   if (deps.reports) {
@@ -169,7 +242,7 @@ async function publishCohorts(
 
 /** The cohort run's summary line: ids and counts only; per campaign its enrollments and uplift (null until closed). */
 export function cohortsRunSummary(run: FullPassRun, result: ChurnCohortsResult) {
-  const { report, files, scanned, invalid, omitted } = result;
+  const { report, files, scanned, invalid, omitted, ordersRead } = result;
   const campaigns = (result.campaign?.campaigns ?? []).map((c) => ({
     campaignId: c.campaignId,
     enrolled: c.enrolled,
@@ -183,6 +256,7 @@ export function cohortsRunSummary(run: FullPassRun, result: ChurnCohortsResult) 
     runId: run.runId,
     asOf: run.asOf,
     scanned,
+    ordersRead,
     cohorts: report.cohorts.length,
     customersWithPurchase: report.customersWithPurchase,
     invalid: invalid.length + omitted,

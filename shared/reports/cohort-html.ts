@@ -1,16 +1,22 @@
 import type { CohortPeriod, CohortReport, CohortRow } from '../domain/cohort.ts';
 import { STAGES } from '../domain/lifecycle.ts';
 import { formatMinor } from '../domain/money.ts';
+import { renderBaseShapeSection } from './base-shape-html.ts';
+import { retentionChart, revenueRetentionChart, stageFlowChart } from './charts.ts';
 
 /**
- * Email-safe HTML rendering of the cohort report: table layout, inline styles only (no <style>, no <script>,
- * no external assets), so it survives Gmail and Outlook. Pure: no I/O, no clock.
+ * The cohort report as one self-contained HTML page: table layout with inline styles, inline SVG charts
+ * (shared/reports/charts.ts) and the base-shape section (which brings its own <style> block); no script, no
+ * external asset, so it opens from S3, a file or an attachment and prints. Pure: no I/O, no clock. The digest
+ * (shared/reports/digest-html.ts) is the email version.
  */
 
 export interface CohortHtmlOptions {
   title?: string;
   /** Pre-rendered, trusted HTML fragment embedded verbatim (the caller is responsible for escaping it). */
   campaignSummary?: string;
+  /** the previous snapshot: the base shape's movement is shown against it */
+  previous?: CohortReport | undefined;
 }
 
 /** Escapes text for use in element content and double- or single-quoted attribute values. */
@@ -96,12 +102,27 @@ function cohortLabelCells(row: CohortRow): string {
 
 const INCOMPLETE_MARK = '*';
 
+/** "month in progress: 1 of 31 days of 2026-12, figures so far", or undefined when the as-of month is complete. */
+export function partialMonthNote(report: CohortReport): string | undefined {
+  const open = report.cohorts.flatMap((r) => r.periods).find((p) => p !== null && !p.complete);
+  if (!open) return undefined;
+  const day = Number(report.asOf.slice(8, 10));
+  const [y, m] = open.month.split('-').map(Number) as [number, number];
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${open.month} in progress (${day} of ${days} days, to ${report.asOf.slice(0, 10)}): its figures are so far, not a month's`;
+}
+
 type HeatmapKind = 'retention' | 'revenue-retention';
 
 function heatCell(kind: HeatmapKind, p: CohortPeriod | null): string {
   if (!p) return `<td data-heatmap="${kind}" style="${cellStyle(UNREACHED_BG)}"></td>`;
   const value = kind === 'retention' ? p.retention : p.revenueRetention;
   const mark = p.complete ? '' : INCOMPLETE_MARK;
+  if (value !== null && !p.complete) {
+    // A month in progress is not coloured on the scale: its figure is so far, not comparable with whole months.
+    const title = `${p.month}: month in progress, figures so far (${kind === 'retention' ? `${p.retained} retained` : `${percent(value)} of period-0 revenue`})`;
+    return `<td data-heatmap="${kind}" data-partial="true" title="${escapeHtmlText(title)}" style="${cellStyle('#ffffff', '#57606a', 'center')}border:1px dashed #8c959f;font-style:italic;">${escapeHtmlText(percent(value) + mark)}</td>`;
+  }
   if (value === null) {
     return `<td data-heatmap="${kind}" title="no period-0 revenue" style="${cellStyle(CARD_BG, '#6e7781', 'center')}">n/a</td>`;
   }
@@ -227,7 +248,8 @@ function totalsTable(report: CohortReport): string {
 export function cohortReportToHtml(report: CohortReport, options: CohortHtmlOptions = {}): string {
   const title = options.title ?? `Cohort report as of ${report.asOf.slice(0, 10)}`;
   const empty = report.cohorts.length === 0;
-  const note = `${INCOMPLETE_MARK} month in progress: figures so far. Grey cells: period not reached yet.`;
+  const open = partialMonthNote(report);
+  const note = `${open ? `${INCOMPLETE_MARK} ${open}; not coloured on the scale. ` : ''}Grey cells: period not reached yet.`;
   const sections = [
     section(
       `<h1 style="${FONT}margin:0 0 8px 0;font-size:22px;color:${TEXT};">${escapeHtmlText(title)}</h1>` +
@@ -247,9 +269,19 @@ export function cohortReportToHtml(report: CohortReport, options: CohortHtmlOpti
   } else {
     sections.push(
       section(
+        heading('Retention curves') +
+          paragraph('Share of each cohort buying again, by months since the first purchase; complete months only.') +
+          retentionChart(report),
+      ),
+      section(
         heading('Retention by cohort') +
           heatmap(report, 'retention') +
           paragraph(note, 'margin-top:8px;font-size:12px;'),
+      ),
+      section(
+        heading('Revenue retention curves') +
+          paragraph("A month's revenue from a cohort over its first month's revenue; complete months only.") +
+          revenueRetentionChart(report),
       ),
       section(heading('Revenue retention by cohort') + heatmap(report, 'revenue-retention')),
       section(
@@ -258,9 +290,17 @@ export function cohortReportToHtml(report: CohortReport, options: CohortHtmlOpti
           paragraph('Revenue retention above 100% uses the 100% colour.', 'margin-top:8px;font-size:12px;'),
       ),
       section(heading('Cumulative revenue per customer (LTV to date)') + ltvTable(report)),
-      section(heading('Current lifecycle stage by cohort') + stagesTable(report)),
+      section(heading(`Lifecycle stage as of ${report.asOf.slice(0, 10)} by cohort`) + stagesTable(report)),
+      section(
+        heading('Stage flow') +
+          paragraph('Customers entering each lifecycle stage, per calendar month (all cohorts).') +
+          stageFlowChart(report),
+      ),
       section(heading('Lifecycle transitions by period (all cohorts)') + transitionsTable(report)),
     );
+  }
+  if (report.baseShape) {
+    sections.push(section(renderBaseShapeSection(report.baseShape, options.previous?.baseShape)));
   }
   return [
     '<!DOCTYPE html>',

@@ -156,12 +156,11 @@ describe(`campaign results over a ledger written before enrollment records (${DY
     const out = await mkdtemp(join(tmpdir(), 'clientele-results-'));
     const cohorts = await churnCohorts(
       {
-        customers: env.stores.customers,
-        snapshots: env.stores.snapshots,
+        ...env.stores,
         reports: localReportSink(out),
         campaign: { ...env.stores, campaigns: config.campaigns, sending: config.sending },
       },
-      { asOf: AS_OF, currency: 'USD', segments: 2, generatedAt: AS_OF },
+      { asOf: AS_OF, currency: 'USD', policy: config.policy, segments: 2, generatedAt: AS_OF },
     );
     expect(cohorts.campaign).toEqual(results);
     const html = await readFile(join(out, 'report.html'), 'utf8');

@@ -69,8 +69,8 @@ describe('privacy: export and erase', () => {
       },
     );
     const cohortsBefore = await churnCohorts(
-      { customers: env.stores.customers, snapshots: env.stores.snapshots },
-      { asOf: AS_OF, currency: 'USD', segments: 1, generatedAt: AS_OF },
+      env.stores,
+      { asOf: AS_OF, currency: 'USD', policy: DEFAULT_ENGINE_CONFIG.policy, segments: 1, generatedAt: AS_OF },
     );
 
     const exported = await exportCustomer(env.stores, 'gone');
@@ -102,8 +102,8 @@ describe('privacy: export and erase', () => {
 
     // The cohort figures marketing already saw do not change.
     const cohortsAfter = await churnCohorts(
-      { customers: env.stores.customers, snapshots: env.stores.snapshots },
-      { asOf: AS_OF, currency: 'USD', segments: 1, generatedAt: AS_OF },
+      env.stores,
+      { asOf: AS_OF, currency: 'USD', policy: DEFAULT_ENGINE_CONFIG.policy, segments: 1, generatedAt: AS_OF },
     );
     expect(cohortsAfter.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)])).toEqual(
       cohortsBefore.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)]),

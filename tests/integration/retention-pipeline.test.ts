@@ -87,8 +87,8 @@ describe(`retention pipeline on ${DYNAMODB_TARGET} and aws-ses-v2-local`, () => 
 
     const out = await mkdtemp(join(tmpdir(), 'clientele-'));
     const cohorts = await churnCohorts(
-      { customers: env.stores.customers, snapshots: env.stores.snapshots, reports: localReportSink(out) },
-      { asOf: AS_OF, currency: 'USD', segments: 3, generatedAt: AS_OF },
+      { ...env.stores, reports: localReportSink(out) },
+      { asOf: AS_OF, currency: 'USD', policy: DEFAULT_ENGINE_CONFIG.policy, segments: 3, generatedAt: AS_OF },
     );
     const buyers = new Set(base.orders.map((o) => o.customerId)).size;
     expect(cohorts.report.customersWithPurchase).toBe(buyers);

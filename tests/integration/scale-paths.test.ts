@@ -76,16 +76,34 @@ describe('full passes in segments that checkpoint and resume', () => {
     const expected = computeCohorts(everyone, day(0), 'USD', 'now');
 
     const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 5 });
-    const calls = await runStopping(stores, plan, cohortsFullPass('USD'));
+    const calls = await runStopping(
+      stores,
+      plan,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: stores.orders }),
+    );
     expect(calls).toBeGreaterThan(400 / 9); // it really stopped and resumed, page after page
-    const merged = await mergeFullPass(stores.runs, cohortsFullPass('USD'), plan);
+    const merged = await mergeFullPass(
+      stores.runs,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: stores.orders }),
+      plan,
+    );
     expect(merged.scanned).toBe(400);
     expect(finalizeCohorts(merged.state.partial, 'now')).toEqual(expected);
 
     // Running a finished segment again does nothing; the same run id merges to the same result.
-    const again = await runSegment(stores, cohortsFullPass('USD'), { ...plan, segment: 0 });
+    const again = await runSegment(
+      stores,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: env.stores.orders }),
+      { ...plan, segment: 0 },
+    );
     expect(again.done).toBe(true);
-    expect(await mergeFullPass(stores.runs, cohortsFullPass('USD'), plan)).toEqual(merged);
+    expect(
+      await mergeFullPass(
+        stores.runs,
+        cohortsFullPass({ currency: 'USD', policy: config.policy, orders: stores.orders }),
+        plan,
+      ),
+    ).toEqual(merged);
   });
 
   it('flag: a pass that crashes and resumes from checkpoints writes the same stages as an uninterrupted one', {
@@ -151,8 +169,16 @@ describe('full passes in segments that checkpoint and resume', () => {
       );
     }
     const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 1 });
-    await runSegment(env.stores, cohortsFullPass('USD'), { ...plan, segment: 0 });
-    const merged = await mergeFullPass(env.stores.runs, cohortsFullPass('USD'), plan);
+    await runSegment(
+      env.stores,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: env.stores.orders }),
+      { ...plan, segment: 0 },
+    );
+    const merged = await mergeFullPass(
+      env.stores.runs,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: env.stores.orders }),
+      plan,
+    );
     expect(merged.scanned).toBe(1_160);
     expect(merged.state.invalid).toHaveLength(MAX_LISTED_PER_SEGMENT);
     expect(merged.state.invalid[0]?.error).toMatch(/^currency: /);
@@ -163,11 +189,23 @@ describe('full passes in segments that checkpoint and resume', () => {
   it('merging a run with a segment missing fails and names the segment', async () => {
     const env = await seeded(20, 3);
     const plan = planFullPass({ job: 'cohorts', asOf: day(0), totalSegments: 3 });
-    await runSegment(env.stores, cohortsFullPass('USD'), { ...plan, segment: 0 });
-    await runSegment(env.stores, cohortsFullPass('USD'), { ...plan, segment: 2 });
-    await expect(mergeFullPass(env.stores.runs, cohortsFullPass('USD'), plan)).rejects.toThrow(
-      /segments not finished: 1$/,
+    await runSegment(
+      env.stores,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: env.stores.orders }),
+      { ...plan, segment: 0 },
     );
+    await runSegment(
+      env.stores,
+      cohortsFullPass({ currency: 'USD', policy: config.policy, orders: env.stores.orders }),
+      { ...plan, segment: 2 },
+    );
+    await expect(
+      mergeFullPass(
+        env.stores.runs,
+        cohortsFullPass({ currency: 'USD', policy: config.policy, orders: env.stores.orders }),
+        plan,
+      ),
+    ).rejects.toThrow(/segments not finished: 1$/);
   });
 });
 
