@@ -1,5 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
 import type { CampaignResults } from '../shared/domain/campaign-results.ts';
+import type { CohortReport } from '../shared/domain/cohort.ts';
 import type { TemplateRenderer } from '../shared/email/templates/render.ts';
 import {
   type Parsed,
@@ -12,6 +15,7 @@ import type { CustomerCsvRow, OrderRecord } from '../shared/import/rows.ts';
 import { computeCampaignResults } from '../shared/jobs/campaign-results.ts';
 import { type CheckSummary, checkInvariants } from '../shared/jobs/check-invariants.ts';
 import { type ChurnCohortsResult, churnCohorts } from '../shared/jobs/churn-cohorts.ts';
+import { type DigestResult, sendDigest } from '../shared/jobs/digest.ts';
 import { type FlagDormantSummary, flagDormant } from '../shared/jobs/flag-dormant.ts';
 import { segmentsFor } from '../shared/jobs/full-pass.ts';
 import { type ImportSummary, importCustomers } from '../shared/jobs/import-customers.ts';
@@ -254,4 +258,36 @@ export function printCheck(summary: CheckSummary): string {
       : `${summary.violations.length} violation(s)${counts ? ` (${counts})` : ''}${summary.repaired ? `, ${summary.repaired} repaired` : ''}:`,
     ...lines,
   ].join('\n');
+}
+
+export interface DigestCommandInput {
+  report: CohortReport;
+  campaigns?: CampaignResults | undefined;
+  /** the CLI's --to; otherwise engine.digest.recipients */
+  to?: readonly string[];
+  from: string;
+  reportUrl: string;
+  /** where the rendered digest is also written (out/digest.html) */
+  outFile?: string;
+}
+
+/** Renders the digest of a cohort report and sends it through `sender` (local SES or SES). */
+export async function runDigest(rt: Runtime, sender: EmailSender, input: DigestCommandInput): Promise<DigestResult> {
+  const result = await sendDigest(
+    { snapshots: rt.stores.snapshots, email: sender },
+    {
+      report: input.report,
+      campaigns: input.campaigns,
+      config: rt.config.digest,
+      ...(input.to ? { recipients: input.to } : {}),
+      from: input.from,
+      reportUrl: input.reportUrl,
+      title: 'clientele',
+    },
+  );
+  if (input.outFile) {
+    await mkdir(dirname(input.outFile), { recursive: true });
+    await writeFile(input.outFile, result.html);
+  }
+  return result;
 }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import type { CustomerEvent } from '../shared/domain/events.ts';
 import { STAGES, zeroPerStage } from '../shared/domain/lifecycle.ts';
 import { addDays, endOfDay } from '../shared/domain/time.ts';
@@ -11,7 +12,7 @@ import { recordActivity } from '../shared/jobs/record-activity.ts';
 import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { syntheticBase } from '../shared/seed/synthetic-base.ts';
-import { runCohorts, runFlag, runResults, runWinback } from './commands.ts';
+import { runCohorts, runDigest, runFlag, runResults, runWinback } from './commands.ts';
 import { EffectPlanter, printRecovery, recoveryOf } from './demo-campaigns.ts';
 import { printCohorts, printFlag, printStages, printWinback } from './print.ts';
 import type { Progress } from './progress.ts';
@@ -33,6 +34,9 @@ export interface DemoOptions {
   templates: TemplateRenderer;
 }
 
+/** Where the demo sends the digest when engine.digest.recipients is empty: a staff address of the demo shop. */
+export const DEMO_DIGEST_RECIPIENT = 'marketing@example.com';
+
 export interface DemoResult {
   customers: number;
   ordersImported: number;
@@ -40,6 +44,8 @@ export interface DemoResult {
   runs: { day: string; flag: FlagDormantSummary; winback: WinbackSummary }[];
   emailsSent: Record<string, number>;
   cohorts: { cohorts: number; customersWithPurchase: number; files: string[] };
+  /** the weekly digest, written to out/digest.html and sent to the local inbox */
+  digest: { file: string; bytes: number; sent: number };
   /** per campaign: the planted effect, its exact sample value, and what the report measured */
   recovery: ReturnType<typeof recoveryOf>;
   seconds: number;
@@ -201,6 +207,19 @@ export async function runDemo(
   await writeFile(resultsFile, `${JSON.stringify({ ...campaigns, emailsSent, plantedEffect: truth }, null, 2)}\n`);
   log(printRecovery(campaigns, truth));
   log(`Results: ${resultsFile}`);
+  // The weekly digest to the marketing team (a staff address, never a customer's), as the cohort job sends it.
+  const digestFile = join(o.out, 'digest.html');
+  const digest = await runDigest(rt, email.sender, {
+    report: cohorts.report,
+    campaigns: cohorts.campaign,
+    to: rt.config.digest.recipients.length ? rt.config.digest.recipients : [DEMO_DIGEST_RECIPIENT],
+    from: o.from,
+    reportUrl: pathToFileURL(resolve(o.out, 'report.html')).href,
+    outFile: digestFile,
+  });
+  log(
+    `Digest: ${digestFile} (${Math.round(digest.bytes / 1024)} KB), sent to ${digest.sent} recipient(s) in the local inbox`,
+  );
   const result: DemoResult = {
     customers: o.customers,
     ordersImported: imported.ordersApplied,
@@ -212,6 +231,7 @@ export async function runDemo(
       customersWithPurchase: cohorts.report.customersWithPurchase,
       files: cohorts.files,
     },
+    digest: { file: digestFile, bytes: digest.bytes, sent: digest.sent },
     recovery: recoveryOf(campaigns, truth),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };

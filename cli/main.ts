@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { EmailSchema } from '../shared/domain/common.ts';
 import { endOfDay } from '../shared/domain/time.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { asDate, effectShare, positiveInt, positiveNumber } from './args.ts';
-import { runCohorts, runFlag, runImport, runResults, runWinback } from './commands.ts';
+import { runCohorts, runDigest, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { type DemoOptions, runDemo } from './demo.ts';
 import { withDemoCampaigns } from './demo-campaigns.ts';
@@ -18,6 +21,15 @@ import { type GlobalOptions, newRunId, openEmail, openRuntime } from './runtime.
 import { BUILT_IN_TEMPLATES_DIR, loadTemplates, registerTemplateCommands } from './templates.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** A --to address: checked here, so a typo fails before anything runs. */
+const EmailArgument = {
+  parse(v: string): string {
+    const parsed = EmailSchema.safeParse(v);
+    if (!parsed.success) throw new InvalidArgumentError("not an email address");
+    return parsed.data;
+  },
+};
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -282,6 +294,62 @@ program
   });
 
 registerDataCommands(program, { globals, emit, bars });
+
+interface DigestCommandOptions {
+  to: string[];
+  asOf: string;
+  from: string;
+  out: string;
+  reportUrl?: string;
+}
+
+program
+  .command('digest')
+  .description(
+    "send the weekly digest (the figures that moved, the retention curve, the campaigns) to staff addresses now; the as-of date's stored snapshot, or a cohort pass when there is none",
+  )
+  .requiredOption(
+    '--to <address...>',
+    'staff recipients (the marketing team; never a customer address)',
+    (v: string, all: string[] = []) => [...all, EmailArgument.parse(v)],
+  )
+  .addOption(new Option('--as-of <date>', 'report date').argParser(asDate).default(today(), 'today'))
+  .option('--from <address>', 'sender address (a verified SES identity in AWS)', 'Clientele <reports@example.com>')
+  .option('--out <dir>', 'where report.html and digest.html go', 'out')
+  .option('--report-url <url>', 'link to the full report (default: engine.digest.reportBaseUrl, else the local file)')
+  .action(async (o: DigestCommandOptions) => {
+    const g = globals();
+    const rt = await openRuntime(g);
+    const email = await openEmail(g);
+    try {
+      const asOf = endOfDay(o.asOf);
+      let report = await rt.stores.snapshots.loadCohortReport(asOf);
+      if (!report) {
+        process.stderr.write(`no snapshot as of ${o.asOf}: computing the cohorts (report in ${o.out})\n`);
+        report = (await runCohorts(rt, asOf, o.out, bars(), new Date().toISOString())).report;
+      }
+      const base = rt.config.digest.reportBaseUrl;
+      const reportUrl =
+        o.reportUrl ?? (base ? new URL('report.html', base).href : pathToFileURL(resolve(o.out, 'report.html')).href);
+      const result = await runDigest(rt, email.sender, {
+        report,
+        campaigns: await runResults(rt, asOf),
+        to: o.to,
+        from: o.from,
+        reportUrl,
+        outFile: join(o.out, 'digest.html'),
+      });
+      const { html: _html, text, ...summary } = result;
+      emit(
+        { ...summary, file: join(o.out, 'digest.html') },
+        `${text}\nDigest: ${join(o.out, 'digest.html')} (${Math.round(result.bytes / 1024)} KB), sent ${result.sent} of ${result.recipients}${result.failed.length ? `, failed ${result.failed.length}` : ''}${email.inboxUrl ? ` (local inbox ${email.inboxUrl})` : ''}`,
+      );
+      if (result.failed.length) process.exitCode = 1;
+    } finally {
+      await email.close();
+      await rt.close();
+    }
+  });
 
 program
   .command('results')

@@ -36,6 +36,7 @@ import { campaignResultsToHtml } from '../reports/campaign-results-html.ts';
 import { cohortReportToCsv } from '../reports/cohort-csv.ts';
 import { cohortReportToHtml } from '../reports/cohort-html.ts';
 import { type CampaignResultsDeps, computeCampaignResults } from './campaign-results.ts';
+import { previousCohortReport } from './digest.ts';
 import {
   capListed,
   type FullPassRun,
@@ -224,6 +225,8 @@ async function publishCohorts(
   input: { generatedAt: string; campaignSummaryHtml?: string },
 ): Promise<{ report: CohortReport; files: string[] }> {
   const report: CohortReport = { ...finalizeCohorts(partial, input.generatedAt), baseShape: shape };
+  // Read before this snapshot is saved: the base shape's movement is against the one before.
+  const previous = deps.reports ? (await previousCohortReport(deps.snapshots, report.asOf)).report : undefined;
   await deps.snapshots.saveCohortReport(report);
   const files: string[] = [];
   if (deps.reports) {
@@ -232,7 +235,10 @@ async function publishCohorts(
     files.push(
       await deps.reports.write(
         'report.html',
-        cohortReportToHtml(report, input.campaignSummaryHtml ? { campaignSummary: input.campaignSummaryHtml } : {}),
+        cohortReportToHtml(report, {
+          previous,
+          ...(input.campaignSummaryHtml ? { campaignSummary: input.campaignSummaryHtml } : {}),
+        }),
         'text/html; charset=utf-8',
       ),
     );

@@ -314,7 +314,8 @@ export function cohortReportToHtml(report: CohortReport, options: CohortHtmlOpti
     `<body style="margin:0;padding:0;background-color:${PAGE_BG};">`,
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;background-color:${PAGE_BG};">`,
     `<tr><td align="center" style="padding:24px 8px;background-color:${PAGE_BG};">`,
-    `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;background-color:${CARD_BG};${BORDER}">`,
+    // Fixed layout at the page's width: a wide table scrolls inside its section instead of widening the page.
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;width:100%;max-width:1200px;table-layout:fixed;background-color:${CARD_BG};${BORDER}">`,
     ...sections,
     '</table>',
     '</td></tr>',
