@@ -26,7 +26,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const EmailArgument = {
   parse(v: string): string {
     const parsed = EmailSchema.safeParse(v);
-    if (!parsed.success) throw new InvalidArgumentError("not an email address");
+    if (!parsed.success) throw new InvalidArgumentError('not an email address');
     return parsed.data;
   },
 };

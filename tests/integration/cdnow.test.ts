@@ -222,7 +222,7 @@ describe('the real CDNOW data set', () => {
       expect(past.shape.estimatedCustomers).toBe(0);
     }
     // The figures of the adversarial review: cohort 1997-01, month 17 (June 1998) as of 1998-06-01.
-const month17 = june?.report.cohorts[0]?.periods[17];
+    const month17 = june?.report.cohorts[0]?.periods[17];
     expect([month17?.orders, month17?.revenueMinor, month17?.complete]).toEqual([33, 173_909, false]);
   });
 });

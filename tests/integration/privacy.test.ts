@@ -68,10 +68,13 @@ describe('privacy: export and erase', () => {
         runId: 'r',
       },
     );
-    const cohortsBefore = await churnCohorts(
-      env.stores,
-      { asOf: AS_OF, currency: 'USD', policy: DEFAULT_ENGINE_CONFIG.policy, segments: 1, generatedAt: AS_OF },
-    );
+    const cohortsBefore = await churnCohorts(env.stores, {
+      asOf: AS_OF,
+      currency: 'USD',
+      policy: DEFAULT_ENGINE_CONFIG.policy,
+      segments: 1,
+      generatedAt: AS_OF,
+    });
 
     const exported = await exportCustomer(env.stores, 'gone');
     expect(exported.customer?.email).toBe('gone@example.com');
@@ -101,10 +104,13 @@ describe('privacy: export and erase', () => {
     expect(everything).not.toContain(sha256('clientele-erasure:gone').slice(0, 32));
 
     // The cohort figures marketing already saw do not change.
-    const cohortsAfter = await churnCohorts(
-      env.stores,
-      { asOf: AS_OF, currency: 'USD', policy: DEFAULT_ENGINE_CONFIG.policy, segments: 1, generatedAt: AS_OF },
-    );
+    const cohortsAfter = await churnCohorts(env.stores, {
+      asOf: AS_OF,
+      currency: 'USD',
+      policy: DEFAULT_ENGINE_CONFIG.policy,
+      segments: 1,
+      generatedAt: AS_OF,
+    });
     expect(cohortsAfter.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)])).toEqual(
       cohortsBefore.report.cohorts.map((c) => [c.cohort, c.size, c.periods.map((p) => p?.revenueMinor)]),
     );
