@@ -323,7 +323,7 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
     expect(new Set(csvOrders.map((o) => o.customerId)).size).toBe(27);
   });
 
-  it('import killed after request k, rerun: 0 violations, totals exact', { timeout: 120_000 }, async () => {
+  it('import killed after request k, rerun: 0 violations, totals exact', { timeout: 360_000 }, async () => {
     const { total, names } = await requestsOf('import-count', importArgs(), async () => undefined);
     // Always also right after the last batch of orders: every order stored, no customer written yet.
     const ordersStored = names.lastIndexOf('BatchWriteCommand') + 1;
@@ -346,7 +346,7 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
   });
 
   it('record killed after request k (after a completed import), rerun: 0 violations, totals exact, opt-outs kept', {
-    timeout: 150_000,
+    timeout: 420_000,
   }, async () => {
     // The completed import is set up in this process (the same runImport the CLI's `import` runs): one spawn less
     // per crash point.
@@ -386,7 +386,7 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
   });
 
   it('import killed after request k, then record, then the import rerun: 0 violations, totals exact', {
-    timeout: 90_000,
+    timeout: 300_000,
   }, async () => {
     const { total } = await requestsOf('mixed-count', importArgs(), async () => undefined);
     const points = crashPoints(total, 6);
