@@ -14,6 +14,7 @@ import { withDemoCampaigns } from './demo-campaigns.ts';
 import { erasureKeyFor } from './erasure-key.ts';
 import type { LocalServer } from './local-servers.ts';
 import { localUnsubscribeSecret, startLocalUnsubscribe } from './local-unsubscribe.ts';
+import { registerPredictCommand } from './predict.ts';
 import { printCohorts, printFlag, printImport, printWinback } from './print.ts';
 import { progress } from './progress.ts';
 import { printRecordSummary, readEventsFile, summariseEventsFile } from './read-events.ts';
@@ -441,6 +442,7 @@ program
   });
 
 registerTemplateCommands(program, globals, emit);
+registerPredictCommand(program, globals, emit);
 
 /** Segments of a full pass worked on at once in this process (the Step Functions fan-out's MaxConcurrency). */
 function parallelismOption() {
