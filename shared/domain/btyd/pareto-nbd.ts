@@ -17,20 +17,16 @@ type Rfm = Pick<CustomerSummary, 'frequency' | 'recency' | 'T'>;
  *   α < β: 2F1(r+s+x, r+x; r+s+x+1; (β−α)/(β+t)) / (β+t)^(r+s+x), likewise;
  * the argument is in [0, 1) either way. −Infinity when t_x = T (nothing to integrate).
  */
-function logA0(params: ParetoNbdParams, x: number, tx: number, T: number, cache?: Map<number, number>): number {
+function logA0(params: ParetoNbdParams, x: number, tx: number, T: number): number {
   if (tx >= T) return Number.NEGATIVE_INFINITY;
   const { r, alpha, s, beta } = params;
   const k = r + s + x;
-  const [big, upper] = alpha >= beta ? [alpha, s + 1] : [beta, r + x];
+  const alphaBigger = alpha >= beta;
+  const big = alphaBigger ? alpha : beta;
+  const upper = alphaBigger ? s + 1 : r + x;
   const diff = Math.abs(alpha - beta);
-  const at = (t: number) => {
-    const known = cache?.get(t);
-    if (known !== undefined) return known;
-    const value = log2F1CEqualsAPlusOne(k, upper, diff / (big + t)) - k * Math.log(big + t);
-    cache?.set(t, value);
-    return value;
-  };
-  const [atTx, atT] = [at(tx), at(T)];
+  const atTx = log2F1CEqualsAPlusOne(k, upper, diff / (big + tx)) - k * Math.log(big + tx);
+  const atT = log2F1CEqualsAPlusOne(k, upper, diff / (big + T)) - k * Math.log(big + T);
   const a0 = logSubExp(atTx, atT);
   // Rounding can put the two ends a hair the wrong way round when t_x is within ~1e-12 of T: A0 is then ~0.
   return Number.isNaN(a0) && Number.isFinite(atTx) && Number.isFinite(atT) ? Number.NEGATIVE_INFINITY : a0;
@@ -45,16 +41,13 @@ export function paretoNbdLogLikelihood(params: ParetoNbdParams, rows: readonly W
   let total = 0;
   let lastX = -1;
   let common = 0;
-  // The ends of A0 depend on (x, t) only: many customers share an age T (first purchase on the same day).
-  const ends = new Map<number, number>();
   for (const { x, tx, T, count } of rows) {
     if (x !== lastX) {
       lastX = x;
       common = gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + s * Math.log(beta);
-      ends.clear();
     }
     const aliveAtT = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
-    const diedBetween = Math.log(s) - Math.log(r + s + x) + logA0(params, x, tx, T, ends);
+    const diedBetween = Math.log(s) - Math.log(r + s + x) + logA0(params, x, tx, T);
     total += count * (common + logAddExp(aliveAtT, diedBetween));
   }
   return total;
