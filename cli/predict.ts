@@ -73,6 +73,7 @@ export function registerPredictCommand(
       const { transactions, source } = file ? await fromFile(file, o) : await fromStore(globals(), o.asOf);
       const calibrationEnd = o.calibrationEnd ?? (file ? undefined : o.asOf);
       if (!calibrationEnd) throw new Error('--calibration-end is required with a file');
+      if (!file && calibrationEnd > o.asOf) throw new Error('--calibration-end must not be after --as-of');
       const holdoutEnd = dayAfterWeeks(calibrationEnd, o.horizonWeeks);
       const lastDay = transactions.reduce((last, t) => (t.day > last ? t.day : last), '');
       const holdout = lastDay > calibrationEnd;
