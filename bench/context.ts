@@ -8,7 +8,16 @@ import type { BaseSetup } from './base.ts';
 import { DynamoCounter } from './counting.ts';
 
 /** The scenarios, in the order a run executes them (cost last: it reads what the others measured). */
-export const SCENARIOS = ['flag', 'winback', 'cohorts', 'sends', 'bundles', 'import-cdnow', 'cost'] as const;
+export const SCENARIOS = [
+  'flag',
+  'winback',
+  'cohorts',
+  'sends',
+  'bundles',
+  'import-cdnow',
+  'btyd-fit',
+  'cost',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export type Target = 'dynamodb-local' | 'dynalite';
@@ -28,6 +37,8 @@ export interface BenchOptions {
   cdnowFile: string;
   /** order.placed events recorded after the CDNOW import */
   orderEvents: number;
+  /** btyd-fit: weeks over which the simulated customers' first purchases are spread (up to the calibration end) */
+  btydAcquisitionWeeks: number;
   /** where results.json and results.md are read, merged and written */
   out: string;
 }

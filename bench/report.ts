@@ -2,6 +2,7 @@ import { bundleBudget } from '../infra/bundle-budget.ts';
 import { BEFORE, sumLines } from './cost-lines.ts';
 import { sumCounts } from './counting.ts';
 import { dec, int, pct, table } from './format.ts';
+import { btydFitSection } from './report-btyd.ts';
 import { costSection } from './report-cost.ts';
 import { importCdnowSection } from './report-import.ts';
 import { bundlesSection, cohortsSection, flagSection, GOALS, sendsSection, winbackSection } from './report-sections.ts';
@@ -192,7 +193,7 @@ function notes(r: BenchResults): string[] {
 }
 
 export function renderMarkdown(r: BenchResults): string {
-  const sized = new Set(['flag', 'winback', 'cohorts', 'sends']);
+  const sized = new Set(['flag', 'winback', 'cohorts', 'sends', 'btyd-fit']);
   const sectionsOf = (run: string) => Object.keys(r).filter((key) => key !== 'runs' && sectionRun(r, key) === run);
   const runs = r.runs.map(
     (x) =>
@@ -228,6 +229,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...cohortsSection(r),
     ...sendsSection(r),
     ...importCdnowSection(r),
+    ...btydFitSection(r),
     ...bundlesSection(r),
     ...costSection(r),
     'Notes:',

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BaseResult } from './base.ts';
+import type { BtydFitResult } from './scenarios/btyd-fit.ts';
 import type { BundleReport } from './scenarios/bundles.ts';
 import type { CohortsResult } from './scenarios/cohorts.ts';
 import type { CostResult } from './scenarios/cost.ts';
@@ -56,6 +57,7 @@ export interface BenchResults {
   sends?: Stamped<SendsResult>;
   bundles?: Stamped<BundleReport>;
   importCdnow?: Stamped<ImportCdnowResult>;
+  btydFit?: Stamped<BtydFitResult>;
   cost?: Stamped<CostResult>;
 }
 

@@ -29,6 +29,7 @@ import {
 import { calibrationLoopSeconds, log, seconds } from './measure.ts';
 import { renderMarkdown } from './report.ts';
 import { type BenchResults, loadResults, type RunInfo, saveResults } from './results.ts';
+import { btydFitScenario, mergeBtydFit, STUDY_BASE } from './scenarios/btyd-fit.ts';
 import { bundleSizes } from './scenarios/bundles.ts';
 import { cohortsScenario } from './scenarios/cohorts.ts';
 import { costScenario } from './scenarios/cost.ts';
@@ -52,6 +53,9 @@ const DESCRIPTIONS: Record<ScenarioName, string> = {
   sends: 'send --emails first steps to aws-ses-v2-local at --send-rate; then their SES events through ses-feedback',
   bundles: 'minified size of every Lambda bundle (esbuild, the options of job-function.ts)',
   'import-cdnow': 'import --cdnow-file into a fresh dynalite, first flag pass, --order-events events + redeliveries',
+  'btyd-fit':
+    `BG/NBD, Pareto/NBD, Gamma-Gamma fitted on --customers simulated customers and on CDNOW; scoring time; ` +
+    `bottom-k samples of ${STUDY_BASE.toLocaleString('en-US')}: fit time and error per sample size (CPU only)`,
   cost: 'the monthly bill at 100k, 1M and 10M from the latest measured sections and the synthesized stack',
 };
 
@@ -79,6 +83,11 @@ const RUNNERS: Record<ScenarioName, Runner> = {
   },
   async 'import-cdnow'(ctx, r, run) {
     r.importCdnow = { run, ...(await importCdnowScenario(ctx)) };
+  },
+  async 'btyd-fit'(ctx, r, run) {
+    const { customers, cdnowFile, btydAcquisitionWeeks: acquisitionWeeks } = ctx.options;
+    const measured = await btydFitScenario({ root: ROOT, customers, cdnowFile, acquisitionWeeks });
+    r.btydFit = { run, ...mergeBtydFit(r.btydFit, measured, run) };
   },
   async cost(_ctx, r, run) {
     r.cost = { run, ...costScenario(ROOT, r) };
@@ -132,6 +141,7 @@ interface CliOptions {
   classifyWithJob?: boolean;
   cdnowFile: string;
   orderEvents: number;
+  btydAcquisitionWeeks: number;
   out: string;
 }
 
@@ -265,6 +275,11 @@ const program = new Command('npm run bench --')
       .argParser(positiveInt)
       .default(1_000),
   )
+  .addOption(
+    new Option('--btyd-acquisition-weeks <n>', 'btyd-fit: weeks the simulated first purchases are spread over')
+      .argParser(positiveInt)
+      .default(104),
+  )
   .addOption(new Option('--out <dir>', 'where results.json is merged and results.md written').default('bench'))
   .showHelpAfterError()
   .addHelpText(
@@ -276,6 +291,8 @@ ${SCENARIOS.map((s) => `  ${s.padEnd(14)}${DESCRIPTIONS[s]}`).join('\n')}
 Examples:
   npm run bench                                              everything at 100,000 customers (~13 min)
   npm run bench -- --scenarios import-cdnow,cost              the CDNOW import (~1 min) and the cost model
+  npm run bench -- --scenarios btyd-fit                       model fits at 100,000 and the sample sizes
+  npm run bench -- --scenarios btyd-fit --customers 1000000   the fits at 1M (kept beside the 100k ones)
   npm run bench -- --scenarios flag,cohorts --customers 10000 --out /tmp/bench   a quick run, kept apart
   npm run bench -- --customers 1000000 --target dynalite      the 1M run`,
   )
