@@ -1,3 +1,4 @@
+import type { BaseModel } from './domain/btyd/base-model.ts';
 import type { CohortReport } from './domain/cohort.ts';
 import type { InvalidItem } from './domain/common.ts';
 import type { Customer } from './domain/customer.ts';
@@ -161,6 +162,9 @@ export interface SnapshotStore {
   getWatermark(job: string): Promise<Watermark | undefined>;
   /** `undefined` clears it: the next run does a full pass (e.g. after a bulk import). */
   setWatermark(job: string, watermark: Watermark | undefined): Promise<void>;
+  /** The predictive model in force (the last weekly fit, or the last good one kept), if any. */
+  loadModel(): Promise<BaseModel | undefined>;
+  saveModel(model: BaseModel): Promise<void>;
 }
 
 export interface OutgoingEmail {

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { BaseShapeSchema } from './base-shape-finalize.ts';
+import { BaseModelSchema } from './btyd/base-model.ts';
+import { ScoreDistributionSchema } from './btyd/score-distribution.ts';
 import type { Customer } from './customer.ts';
 import { STAGES, type Stage, StageSchema, zeroPerStage } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';
@@ -167,6 +169,10 @@ export const CohortReportSchema = z.object({
   cohorts: z.array(CohortRowSchema),
   /** the shape of the base at the same instant (absent in snapshots written before it existed) */
   baseShape: BaseShapeSchema.optional(),
+  /** the predictive model fitted in this pass (or the last good one kept), with its self-check on a holdout */
+  model: BaseModelSchema.optional(),
+  /** the base scored with the model in force when the pass started (absent before the first fit) */
+  scores: ScoreDistributionSchema.optional(),
 });
 export type CohortReport = z.infer<typeof CohortReportSchema>;
 

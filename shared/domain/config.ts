@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ModelSettingsSchema } from './btyd/base-model.ts';
 import { type Campaign, CampaignSchema, resolveCampaigns } from './campaign.ts';
 import { DigestConfigSchema } from './digest.ts';
 import { FeedbackPolicySchema } from './email-feedback.ts';
@@ -26,6 +27,11 @@ const EngineConfigFields = z.object({
   campaigns: z.array(CampaignSchema).min(1).max(20).optional(),
   /** The weekly digest email to the marketing team, sent after each cohort pass (digest.ts). */
   digest: DigestConfigSchema.prefault({}),
+  /**
+   * The predictive model (docs/predictive.md): fitted in the weekly cohort pass, used by the daily flag to score
+   * customers and, with `policy.mode: "adaptive"`, to classify them.
+   */
+  model: ModelSettingsSchema.prefault({}),
 });
 
 /**

@@ -1,15 +1,21 @@
 import * as z from 'zod';
+import { CustomerScoreRecordSchema, crossingInstant, type ScoringModel, scoreRfm } from './btyd/base-model.ts';
+import { dayOf, purchaseDaysOf, rfmOfDays } from './btyd/customer-rfm.ts';
+import { paretoNbdPAlive } from './btyd/pareto-nbd.ts';
 import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from './common.ts';
 import {
+  idleCrossingAt,
   type LifecyclePolicy,
   nextCheckAt,
   type Stage,
   StageSchema,
+  type Survival,
   stageEpisodeStart,
   stageOf,
   transitionReason,
 } from './lifecycle.ts';
 import { CurrencySchema, MinorUnitsSchema } from './money.ts';
+import { dayBit, dayMaskOf } from './purchase-days.ts';
 import { monthKey } from './time.ts';
 
 export const MAX_TRANSITIONS_KEPT = 24;
@@ -28,6 +34,17 @@ export const MonthActivitySchema = z.object({
   revenueMinor: MinorUnitsSchema,
   firstDay: z.number().int().min(1).max(31),
   lastDay: z.number().int().min(1).max(31),
+  /**
+   * The distinct purchase days of the month as a bit set (bit d−1 for day d): what the predictive models count
+   * (a purchase day, however many orders it had). Absent on months recorded before it existed; then only firstDay
+   * and lastDay are known to be purchase days (purchaseDaysOf).
+   */
+  days: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .optional(),
 });
 export type MonthActivity = z.infer<typeof MonthActivitySchema>;
 
@@ -81,6 +98,11 @@ export const CustomerSchema = z.object({
   /** last marketing email reserved for this customer (any campaign): the frequency cap */
   lastMarketingEmailAt: InstantSchema.optional(),
   recentEventIds: z.array(z.string()).default([]),
+  /**
+   * The predictive model's view of the customer (P(alive), expected purchases, value, value at risk) when a job that
+   * has the model last classified them; refreshed whenever they are written or the model changed.
+   */
+  score: CustomerScoreRecordSchema.optional(),
   /** Only on tombstones of erasures before keyed hashing: SHA-256 of the erased address (read, never written). */
   erasedEmailSha256: z
     .string()
@@ -122,8 +144,9 @@ export function addOrder(customer: Customer, order: OrderFacts): Customer {
           revenueMinor: previous.revenueMinor + order.amountMinor,
           firstDay: Math.min(previous.firstDay, day),
           lastDay: Math.max(previous.lastDay, day),
+          days: dayMaskOf(previous) | dayBit(day),
         }
-      : { orders: 1, revenueMinor: order.amountMinor, firstDay: day, lastDay: day },
+      : { orders: 1, revenueMinor: order.amountMinor, firstDay: day, lastDay: day, days: dayBit(day) },
   };
   return {
     ...customer,
@@ -136,6 +159,17 @@ export function addOrder(customer: Customer, order: OrderFacts): Customer {
     lastPurchaseAt:
       !customer.lastPurchaseAt || order.placedAt > customer.lastPurchaseAt ? order.placedAt : customer.lastPurchaseAt,
     months,
+  };
+}
+
+/** Two months' activity added together (e.g. folding an erased customer into its tombstone). */
+export function addMonthActivity(a: MonthActivity, b: MonthActivity): MonthActivity {
+  return {
+    orders: a.orders + b.orders,
+    revenueMinor: a.revenueMinor + b.revenueMinor,
+    firstDay: Math.min(a.firstDay, b.firstDay),
+    lastDay: Math.max(a.lastDay, b.lastDay),
+    days: dayMaskOf(a) | dayMaskOf(b),
   };
 }
 
@@ -179,12 +213,22 @@ export function aggregateDifferences(customer: Customer, expected: Aggregates): 
     differences.push(`revenueMinor ${customer.revenueMinor}, orders stored ${expected.revenueMinor}`);
   if (customer.firstPurchaseAt !== expected.firstPurchaseAt) differences.push('firstPurchaseAt');
   if (customer.lastPurchaseAt !== expected.lastPurchaseAt) differences.push('lastPurchaseAt');
-  if (JSON.stringify(sortedMonths(customer.months)) !== JSON.stringify(sortedMonths(expected.months)))
+  if (JSON.stringify(sortedMonths(customer.months, expected.months)) !== JSON.stringify(sortedMonths(expected.months)))
     differences.push('months');
   return differences;
 }
 
-const sortedMonths = (months: Customer['months']) => Object.entries(months).sort(([a], [b]) => a.localeCompare(b));
+/**
+ * Months in key order. With `reference`, a month stored without `days` (recorded before the field existed) is
+ * compared without it: its purchase days were never recorded, which is not a disagreement with the orders.
+ */
+const sortedMonths = (months: Customer['months'], reference?: Customer['months']) =>
+  Object.entries(months)
+    .map(([key, m]): [string, MonthActivity] => {
+      const days = m.days ?? reference?.[key]?.days;
+      return [key, { ...m, ...(days === undefined ? {} : { days }) }];
+    })
+    .sort(([a], [b]) => a.localeCompare(b));
 
 /** Where a consent decision comes from: a bulk import or sign-up may not re-subscribe; only an explicit change may. */
 export type ConsentOrigin = 'import' | 'signup' | 'change';
@@ -211,22 +255,59 @@ export function mergeConsent(
   return decided;
 }
 
+/** The customer's survival under the model (for the adaptive policy); undefined before any purchase. */
+export function survivalOf(customer: Pick<Customer, 'months'>, model: ScoringModel): Survival | undefined {
+  const days = purchaseDaysOf(customer);
+  const last = days.at(-1);
+  if (!last) return undefined;
+  const at = (instant: string) => rfmOfDays(days, Math.max(dayOf(instant), last.day));
+  return {
+    model: model.fittedAsOf,
+    pAliveAt(instant) {
+      const rfm = at(instant);
+      return rfm ? paretoNbdPAlive(model.paretoNbd, rfm) : 1;
+    },
+    crossing(threshold) {
+      const rfm = rfmOfDays(days, last.day);
+      return rfm ? crossingInstant(model, rfm, threshold) : undefined;
+    },
+  };
+}
+
+/** The model's score of the customer at `now` (undefined before any purchase). */
+export function scoreOf(customer: Pick<Customer, 'months'>, model: ScoringModel, now: string) {
+  const days = purchaseDaysOf(customer);
+  const last = days.at(-1);
+  if (!last) return undefined;
+  const rfm = rfmOfDays(days, Math.max(dayOf(now), last.day));
+  return rfm ? scoreRfm(model, rfm, now) : undefined;
+}
+
 /**
  * Reclassifies the customer at `now`. Returns the customer unchanged (same object) when the stage holds,
- * so callers can write only what changed.
+ * so callers can write only what changed. With the predictive `model` in force, the adaptive policy classifies by
+ * the customer's P(alive), and the customer's score is refreshed when they are written anyway or when their stored
+ * score is from another model (a score changing only with time is not a reason to write).
  */
-export function reclassify(customer: Customer, now: string, policy: LifecyclePolicy): Customer {
-  const to = stageOf(customer, now, policy);
+export function reclassify(customer: Customer, now: string, policy: LifecyclePolicy, model?: ScoringModel): Customer {
+  const next = reclassifyWith(customer, now, policy, model ? survivalOf(customer, model) : undefined);
+  if (!model || (next === customer && customer.score?.model === model.fittedAsOf)) return next;
+  const score = scoreOf(next, model, now);
+  return score ? { ...next, score } : next;
+}
+
+function reclassifyWith(customer: Customer, now: string, policy: LifecyclePolicy, survival?: Survival): Customer {
+  const to = stageOf(customer, now, policy, survival);
   if (to === customer.stage && customer.stageSince) {
-    const next = nextCheckAt(customer, to, policy);
+    const next = nextCheckAt(customer, to, policy, survival);
     return next === customer.nextCheckAt ? customer : { ...customer, nextCheckAt: next };
   }
-  const at = stageChangeInstant(customer, to, now, policy);
+  const at = stageChangeInstant(customer, to, now, policy, survival);
   const transition: Transition = {
     from: customer.stageSince ? customer.stage : null,
     to,
     at,
-    reason: transitionReason(to, customer, now, policy),
+    reason: transitionReason(to, customer, now, policy, survival),
   };
   let dormantSince = customer.dormantSince;
   if (to === 'dormant' && customer.stage !== 'lost') dormantSince = at;
@@ -237,7 +318,7 @@ export function reclassify(customer: Customer, now: string, policy: LifecyclePol
     customer,
     {
       ...changed,
-      nextCheckAt: nextCheckAt(changed, to, policy),
+      nextCheckAt: nextCheckAt(changed, to, policy, survival),
       transitions: [...customer.transitions, transition].slice(-MAX_TRANSITIONS_KEPT),
     },
     policy,
@@ -284,21 +365,23 @@ export function campaignEpisodeStart(customer: Customer, stages: readonly Stage[
  * When a change actually happened: a threshold crossing happened when the idle days reached it (so a run that
  * was missed for a week still dates dormancy correctly); a purchase-driven change happened at the purchase.
  */
-function stageChangeInstant(customer: Customer, to: Stage, now: string, policy: LifecyclePolicy): string {
+function stageChangeInstant(
+  customer: Customer,
+  to: Stage,
+  now: string,
+  policy: LifecyclePolicy,
+  survival?: Survival,
+): string {
   const last = customer.lastPurchaseAt;
-  const crossing = (days: number) => {
-    // Only idle stages are reached by crossing a threshold, and idleness is measured from the last purchase.
-    if (last === undefined) throw new Error(`customer ${customer.customerId}: ${to} without a last purchase`);
-    const at = new Date(Date.parse(last) + days * 86_400_000).toISOString();
-    return at < now ? at : now;
-  };
   switch (to) {
     case 'lost':
-      return crossing(policy.lostAfterDays);
     case 'dormant':
-      return crossing(policy.dormantAfterDays);
-    case 'at_risk':
-      return crossing(policy.atRiskAfterDays);
+    case 'at_risk': {
+      // Only idle stages are reached by crossing a threshold, and idleness is measured from the last purchase.
+      if (last === undefined) throw new Error(`customer ${customer.customerId}: ${to} without a last purchase`);
+      const at = idleCrossingAt(last, to, policy, survival) ?? now;
+      return at < now ? at : now;
+    }
     case 'prospect':
       return customer.signedUpAt && customer.signedUpAt < now ? customer.signedUpAt : now;
     default:

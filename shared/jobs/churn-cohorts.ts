@@ -10,6 +10,22 @@ import {
   mergeShapePartials,
   ShapePartialSchema,
 } from '../domain/base-shape.ts';
+import {
+  addToSample,
+  type BaseModel,
+  emptyModelSample,
+  fitBaseModel,
+  ModelSampleSchema,
+  type ModelSettings,
+  mergeModelSamples,
+} from '../domain/btyd/base-model.ts';
+import {
+  addToScoreDistribution,
+  emptyScoreDistribution,
+  mergeScoreDistributions,
+  type ScoreDistribution,
+  ScoreDistributionSchema,
+} from '../domain/btyd/score-distribution.ts';
 import type { Campaign } from '../domain/campaign.ts';
 import type { CampaignResults } from '../domain/campaign-results.ts';
 import {
@@ -23,6 +39,7 @@ import {
 } from '../domain/cohort.ts';
 import type { Customer } from '../domain/customer.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
+import { minorDigits } from '../domain/money.ts';
 import type { SendingPolicy } from '../domain/sending-policy.ts';
 import type {
   CustomerRepository,
@@ -46,12 +63,17 @@ import {
   runFullPass,
   type ScanProgress,
 } from './full-pass.ts';
+import { modelInForce } from './model-in-force.ts';
 
 const CohortPassStateSchema = z.object({
   partial: CohortPartialSchema,
   shape: ShapePartialSchema,
   /** customers whose orders were read because they bought after the as-of instant (0 in a pass as of now) */
   ordersRead: z.number().int().nonnegative(),
+  /** the predictive model's fitting sample (absent when the model is off) */
+  sample: ModelSampleSchema.optional(),
+  /** the base scored with the model in force at the start of the pass (absent before the first fit) */
+  scores: ScoreDistributionSchema.optional(),
   invalid: z.array(ListedSchema),
   omitted: z.number().int().nonnegative(),
 });
@@ -68,6 +90,14 @@ export interface CohortPassSource {
   currency: string;
   policy: LifecyclePolicy;
   orders: Pick<OrderRepository, 'listForCustomer'>;
+  /** the predictive model: its settings and the model in force (read once per pass); omitted: no model */
+  model?: CohortModelSource;
+}
+
+export interface CohortModelSource {
+  settings: ModelSettings;
+  /** the stored model in force (SnapshotStore.loadModel) */
+  load(): Promise<BaseModel | undefined>;
 }
 
 /**
@@ -77,6 +107,9 @@ export interface CohortPassSource {
  * purchases up to the as-of instant only.
  */
 export function cohortsFullPass(source: CohortPassSource): FullPassWorker<CohortPassState> {
+  const modelSource = source.model;
+  const scoringModel = modelInForce(modelSource ? () => modelSource.load() : undefined);
+  const minorPerMajor = 10 ** minorDigits(source.currency);
   return {
     job: COHORTS_JOB,
     schema: CohortPassStateSchema,
@@ -84,6 +117,7 @@ export function cohortsFullPass(source: CohortPassSource): FullPassWorker<Cohort
       partial: emptyPartial(run.asOf, source.currency),
       shape: emptyShapePartial(run.asOf, source.currency),
       ordersRead: 0,
+      ...(source.model?.settings.enabled ? { sample: emptyModelSample(run.asOf, source.model.settings) } : {}),
       invalid: [],
       omitted: 0,
     }),
@@ -95,10 +129,15 @@ export function cohortsFullPass(source: CohortPassSource): FullPassWorker<Cohort
         orders.set(c.customerId, await source.orders.listForCustomer(c.customerId));
       });
       state.ordersRead += needing.length;
+      const model = state.sample ? await scoringModel(asOf) : undefined;
+      if (model && !state.scores) state.scores = emptyScoreDistribution(asOf, model.fittedAsOf, source.currency);
       for (const stored of page.items) {
         const customer: Customer = customerAsOf(stored, asOf, source.policy, orders.get(stored.customerId));
         accumulate(state.partial, customer);
         accumulateShape(state.shape, customer);
+        if (customer.currency !== source.currency) continue;
+        if (state.sample) addToSample(state.sample, customer);
+        if (model && state.scores) addToScoreDistribution(state.scores, model, customer, minorPerMajor);
       }
       state.invalid.push(...page.invalid);
       state.omitted += capListed(state.invalid);
@@ -107,10 +146,26 @@ export function cohortsFullPass(source: CohortPassSource): FullPassWorker<Cohort
       partial: mergePartials(a.partial, b.partial),
       shape: mergeShapePartials(a.shape, b.shape),
       ordersRead: a.ordersRead + b.ordersRead,
+      ...mergeOptional('sample', a.sample, b.sample, mergeModelSamples),
+      ...mergeOptional('scores', a.scores, b.scores, mergeScores),
       invalid: [...a.invalid, ...b.invalid],
       omitted: a.omitted + b.omitted,
     }),
   };
+}
+
+function mergeOptional<K extends string, T>(key: K, a: T | undefined, b: T | undefined, merge: (x: T, y: T) => T) {
+  const merged = a && b ? merge(a, b) : (a ?? b);
+  return (merged ? { [key]: merged } : {}) as { [P in K]?: T };
+}
+
+/**
+ * Segments scored with different models (a model saved by another pass while this one ran) cannot be added up:
+ * the newer model's segments are kept and the distribution says it is incomplete.
+ */
+function mergeScores(a: ScoreDistribution, b: ScoreDistribution): ScoreDistribution {
+  if (a.model !== b.model) return { ...(a.model > b.model ? a : b), incomplete: true };
+  return mergeScoreDistributions(a, b);
 }
 
 export interface ChurnCohortsDeps {
@@ -124,6 +179,8 @@ export interface ChurnCohortsDeps {
   reports?: ReportSink;
   /** the campaigns whose results report.html includes; omitted: the report has no campaign section */
   campaign?: CampaignSource;
+  /** fit the predictive model in the pass (`engine.model`); omitted: no model */
+  modelSettings?: ModelSettings;
 }
 
 /** Where the campaign results come from: the ledger, the customers and their orders, and the campaigns. */
@@ -152,6 +209,8 @@ export interface ChurnCohortsResult {
   shape: BaseShape;
   /** customers whose orders were read because they bought after the as-of instant */
   ordersRead: number;
+  /** the predictive model fitted in the pass or kept (when deps.modelSettings is given); also report.model */
+  model?: BaseModel;
   /** the campaign results (when deps.campaign is given); report.html includes them once anyone is enrolled */
   campaign?: CampaignResults;
   scanned: number;
@@ -171,7 +230,14 @@ export interface ChurnCohortsResult {
 export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsInput): Promise<ChurnCohortsResult> {
   const merged = await runFullPass(
     { customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() },
-    cohortsFullPass({ currency: input.currency, policy: input.policy, orders: deps.orders }),
+    cohortsFullPass({
+      currency: input.currency,
+      policy: input.policy,
+      orders: deps.orders,
+      ...(deps.modelSettings
+        ? { model: { settings: deps.modelSettings, load: () => deps.snapshots.loadModel() } }
+        : {}),
+    }),
     {
       asOf: input.asOf,
       totalSegments: input.segments,
@@ -188,12 +254,13 @@ export async function churnCohorts(deps: ChurnCohortsDeps, input: ChurnCohortsIn
  * campaign results beside it, stored and written out.
  */
 export async function finishCohorts(
-  deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports' | 'campaign'>,
+  deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports' | 'campaign' | 'modelSettings'>,
   merged: MergedFullPass<CohortPassState>,
   input: Pick<ChurnCohortsInput, 'generatedAt' | 'currency'>,
 ): Promise<ChurnCohortsResult> {
   const { partial, invalid, omitted, ordersRead } = merged.state;
   const shape = finalizeShape(merged.state.shape);
+  const model = await fitAndKeepModel(deps.snapshots, merged.state, deps.modelSettings);
   const campaign = deps.campaign
     ? await computeCampaignResults(deps.campaign, {
         asOf: merged.run.asOf,
@@ -205,12 +272,15 @@ export async function finishCohorts(
   const enrolled = campaign?.campaigns.some((c) => c.enrolled > 0) ? campaign : undefined;
   const published = await publishCohorts(deps, partial, shape, {
     generatedAt: input.generatedAt,
+    ...(model ? { model } : {}),
+    ...(merged.state.scores ? { scores: merged.state.scores } : {}),
     ...(enrolled ? { campaignSummaryHtml: campaignResultsToHtml(enrolled) } : {}),
   });
   return {
     ...published,
     shape,
     ordersRead,
+    ...(model ? { model } : {}),
     ...(campaign ? { campaign } : {}),
     scanned: merged.scanned,
     invalid,
@@ -218,13 +288,35 @@ export async function finishCohorts(
   };
 }
 
+/**
+ * Fits the predictive model on the pass's sample (shared/domain/btyd/base-model.ts) and makes it the model in force
+ * when the pass is the newest (a report as of a past date never replaces the current model). A failed or degenerate
+ * fit keeps the parameters in force and says why.
+ */
+async function fitAndKeepModel(
+  snapshots: SnapshotStore,
+  state: CohortPassState,
+  settings: ModelSettings | undefined,
+): Promise<BaseModel | undefined> {
+  if (!state.sample || !settings?.enabled) return undefined;
+  const inForce = await snapshots.loadModel();
+  const model = fitBaseModel(state.sample, settings, inForce);
+  if (!inForce || inForce.asOf <= model.asOf) await snapshots.saveModel(model);
+  return model;
+}
+
 async function publishCohorts(
   deps: Pick<ChurnCohortsDeps, 'snapshots' | 'reports'>,
   partial: CohortPartial,
   shape: BaseShape,
-  input: { generatedAt: string; campaignSummaryHtml?: string },
+  input: { generatedAt: string; campaignSummaryHtml?: string; model?: BaseModel; scores?: ScoreDistribution },
 ): Promise<{ report: CohortReport; files: string[] }> {
-  const report: CohortReport = { ...finalizeCohorts(partial, input.generatedAt), baseShape: shape };
+  const report: CohortReport = {
+    ...finalizeCohorts(partial, input.generatedAt),
+    baseShape: shape,
+    ...(input.model ? { model: input.model } : {}),
+    ...(input.scores ? { scores: input.scores } : {}),
+  };
   // Read before this snapshot is saved: the base shape's movement is against the one before.
   const previous = deps.reports ? (await previousCohortReport(deps.snapshots, report.asOf)).report : undefined;
   await deps.snapshots.saveCohortReport(report);
@@ -268,5 +360,16 @@ export function cohortsRunSummary(run: FullPassRun, result: ChurnCohortsResult) 
     invalid: invalid.length + omitted,
     files,
     campaigns,
+    ...(result.model
+      ? {
+          model: {
+            status: result.model.status,
+            fittedAsOf: result.model.fittedAsOf,
+            sampled: result.model.sampled,
+            logLikelihood: result.model.paretoNbd?.logLikelihood,
+            ...(result.model.problem ? { problem: result.model.problem } : {}),
+          },
+        }
+      : {}),
   };
 }

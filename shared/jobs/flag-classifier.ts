@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import { runConcurrently } from '../concurrency.ts';
+import type { BaseModel, ScoringModel } from '../domain/btyd/base-model.ts';
 import { InvalidItemSchema } from '../domain/common.ts';
 import { type Customer, reclassify } from '../domain/customer.ts';
 import { type LifecyclePolicy, STAGES, StageSchema, zeroPerStage } from '../domain/lifecycle.ts';
 import type { CustomerRepository } from '../ports.ts';
 import { capListed, type FullPassWorker } from './full-pass.ts';
+import { modelInForce } from './model-in-force.ts';
 
 /**
  * Classifying customers page by page and counting what changed: shared by the incremental daily run and the full
@@ -43,6 +45,10 @@ export const FlagDormantSummarySchema = z.object({
   failed: z.array(z.object({ customerId: z.string(), error: z.string() })),
   /** full pass: invalid items and failed customers counted but not listed (too many to list) */
   omitted: count.optional(),
+  /** customers written with a fresh predictive score (0 without a model) */
+  scored: count.default(0),
+  /** the predictive model the run scored with (its fit's as-of), absent without one */
+  model: z.string().optional(),
   dryRun: z.boolean(),
 });
 /** What a flag run did; also a full pass's per-segment partial result (summed by `mergeFlagSummaries`). */
@@ -66,6 +72,7 @@ export function mergeFlagSummaries(a: FlagDormantSummary, b: FlagDormantSummary)
     unchanged: a.unchanged + b.unchanged,
     skippedNewer: a.skippedNewer + b.skippedNewer,
     conflicts: a.conflicts + b.conflicts,
+    scored: a.scored + b.scored,
     transitions: sum(a.transitions, b.transitions),
     stages,
     invalid: [...a.invalid, ...b.invalid],
@@ -88,6 +95,7 @@ export function emptyFlagSummary(asOf: string, mode: 'full' | 'incremental', dry
     invalid: [],
     failed: [],
     dryRun,
+    scored: 0,
   };
 }
 
@@ -97,9 +105,17 @@ export function emptyFlagSummary(asOf: string, mode: 'full' | 'incremental', dry
  */
 export function flagger(
   deps: { customers: CustomerRepository },
-  input: { asOf: string; policy: LifecyclePolicy; writeConcurrency?: number; dryRun?: boolean },
+  input: {
+    asOf: string;
+    policy: LifecyclePolicy;
+    /** the predictive model in force: scores and (adaptive policy) classifies; absent: day thresholds */
+    model?: ScoringModel | undefined;
+    writeConcurrency?: number;
+    dryRun?: boolean;
+  },
   summary: FlagDormantSummary,
 ) {
+  if (input.model) summary.model = input.model.fittedAsOf;
   const { stages } = summary;
   const countStage = (c: Customer) => {
     stages[c.stage] += 1;
@@ -114,13 +130,14 @@ export function flagger(
         countStage(current);
         return;
       }
-      const next = reclassify(current, input.asOf, input.policy);
+      const next = reclassify(current, input.asOf, input.policy, input.model);
       if (next === current) {
         summary.unchanged += 1;
         countStage(current);
         return;
       }
       if (input.dryRun || (await deps.customers.saveIfVersion(next, current.version))) {
+        if (next.score && next.score !== current.score) summary.scored += 1;
         if (next.stage === current.stage && next.stageSince === current.stageSince) summary.refreshed += 1;
         else {
           summary.changed += 1;
@@ -157,9 +174,14 @@ export type FlagPassState = z.infer<typeof FlagPassStateSchema>;
 
 /** The flag job's full-pass worker: classifies each page and writes what changed (conditionally). */
 export function flagFullPass(
-  deps: { customers: CustomerRepository },
+  deps: {
+    customers: CustomerRepository;
+    /** the stored predictive model (SnapshotStore.loadModel), read once per process and run */
+    loadModel?: () => Promise<BaseModel | undefined>;
+  },
   settings: { policy: LifecyclePolicy; writeConcurrency?: number; dryRun?: boolean },
 ): FullPassWorker<FlagPassState> {
+  const model = modelInForce(deps.loadModel);
   return {
     job: FLAG_JOB,
     schema: FlagPassStateSchema,
@@ -168,7 +190,8 @@ export function flagFullPass(
       const { summary } = state;
       summary.scanned += page.items.length + page.invalid.length;
       summary.invalid.push(...page.invalid);
-      await flagger(deps, { ...settings, asOf: summary.asOf }, summary).flagPage(page.items);
+      const inForce = await model(summary.asOf);
+      await flagger(deps, { ...settings, asOf: summary.asOf, model: inForce }, summary).flagPage(page.items);
       state.omitted += capListed(summary.invalid) + capListed(summary.failed);
     },
     merge: (a, b) => ({ summary: mergeFlagSummaries(a.summary, b.summary), omitted: a.omitted + b.omitted }),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
+import type { BaseModel } from '../domain/btyd/base-model.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerRepository, SegmentRunStore, SnapshotStore } from '../ports.ts';
 import {
@@ -11,6 +12,7 @@ import {
   flagger,
 } from './flag-classifier.ts';
 import { type FullPassLauncher, type MergedFullPass, runFullPass, type ScanProgress } from './full-pass.ts';
+import { modelInForce } from './model-in-force.ts';
 
 export { FLAG_JOB, type FlagDormantSummary, FlagDormantSummarySchema, mergeFlagSummaries } from './flag-classifier.ts';
 
@@ -18,6 +20,11 @@ export interface FlagDormantDeps {
   customers: CustomerRepository;
   /** full-pass checkpoints; in memory when omitted */
   runs?: SegmentRunStore;
+  /**
+   * The stored predictive model (SnapshotStore.loadModel), read once per run: customers written are scored with it,
+   * and the adaptive policy classifies with it. Omitted (or no model yet): day thresholds, no scores.
+   */
+  loadModel?: () => Promise<BaseModel | undefined>;
 }
 
 export interface FlagDormantInput extends ScanProgress {
@@ -47,11 +54,14 @@ export async function flagDormantFullPass(deps: FlagDormantDeps, input: FlagDorm
 }
 
 function runFlagFullPass(deps: FlagDormantDeps, input: FlagDormantInput): Promise<MergedFullPass<FlagPassState>> {
-  const worker = flagFullPass(deps, {
-    policy: input.policy,
-    ...(input.writeConcurrency ? { writeConcurrency: input.writeConcurrency } : {}),
-    ...(input.dryRun ? { dryRun: true } : {}),
-  });
+  const worker = flagFullPass(
+    { customers: deps.customers, ...(deps.loadModel ? { loadModel: deps.loadModel } : {}) },
+    {
+      policy: input.policy,
+      ...(input.writeConcurrency ? { writeConcurrency: input.writeConcurrency } : {}),
+      ...(input.dryRun ? { dryRun: true } : {}),
+    },
+  );
   return runFullPass({ customers: deps.customers, runs: deps.runs ?? memorySegmentRuns() }, worker, {
     asOf: input.asOf,
     totalSegments: input.segments,
@@ -115,7 +125,8 @@ export async function flagDormant(
     const { summary } = await finishFlagFullPass(deps.watermarks, await runFlagFullPass(deps, input), input.policy);
     return { ...summary, reason };
   }
-  const run = flagger(deps, input, emptyFlagSummary(input.asOf, 'incremental', input.dryRun ?? false));
+  const model = await modelInForce(deps.loadModel)(input.asOf);
+  const run = flagger(deps, { ...input, model }, emptyFlagSummary(input.asOf, 'incremental', input.dryRun ?? false));
   const summary = run.summary;
   summary.since = watermark.asOf;
   if (input.asOf > watermark.asOf) {

@@ -1,5 +1,5 @@
 import { ENROLLMENT_STEP } from '../domain/campaign.ts';
-import { type Customer, CustomerSchema, reclassify, withAggregatesOf } from '../domain/customer.ts';
+import { addMonthActivity, type Customer, CustomerSchema, reclassify, withAggregatesOf } from '../domain/customer.ts';
 import { type ErasureEntry, erasedEmailHash, erasedIdHash, tombstoneIdOf } from '../domain/erasure.ts';
 import type { Order } from '../domain/events.ts';
 import { DEFAULT_POLICY, type LifecyclePolicy } from '../domain/lifecycle.ts';
@@ -104,14 +104,7 @@ async function addToTombstone(deps: ErasureDeps, customer: Customer, now: string
     const months = { ...(existing?.months ?? {}) };
     for (const [month, m] of Object.entries(customer.months)) {
       const before = months[month];
-      months[month] = before
-        ? {
-            orders: before.orders + m.orders,
-            revenueMinor: before.revenueMinor + m.revenueMinor,
-            firstDay: Math.min(before.firstDay, m.firstDay),
-            lastDay: Math.max(before.lastDay, m.lastDay),
-          }
-        : m;
+      months[month] = before ? addMonthActivity(before, m) : m;
     }
     const earlier = (a?: string, b?: string) => (a && b ? (a < b ? a : b) : (a ?? b));
     const later = (a?: string, b?: string) => (a && b ? (a > b ? a : b) : (a ?? b));

@@ -33,7 +33,14 @@ describe('a customer as of an instant', () => {
     expect(needsOrdersAsOf(stored, asOf)).toBe(true);
     expect(() => customerAsOf(stored, asOf, DEFAULT_POLICY)).toThrow(/customer x: orders are needed/);
     const view = customerAsOf(stored, asOf, DEFAULT_POLICY, ORDERS);
-    expect(view.months['2024-06']).toEqual({ orders: 2, revenueMinor: 500, firstDay: 3, lastDay: 10 });
+    // Purchase days 3 and 10: bits 2 and 9.
+    expect(view.months['2024-06']).toEqual({
+      orders: 2,
+      revenueMinor: 500,
+      firstDay: 3,
+      lastDay: 10,
+      days: (1 << 2) | (1 << 9),
+    });
     expect([view.orderCount, view.revenueMinor, view.lastPurchaseAt]).toEqual([3, 1_500, '2024-06-10T18:00:00.000Z']);
     const june = computeCohorts([view], asOf, 'USD', asOf).cohorts[0]?.periods[5];
     expect([june?.orders, june?.revenueMinor, june?.complete]).toEqual([2, 500, false]);

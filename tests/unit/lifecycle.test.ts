@@ -111,6 +111,8 @@ describe('stageOf', () => {
 describe('LifecyclePolicySchema', () => {
   it('accepts the defaults', () => {
     expect(P).toEqual({
+      mode: 'fixed',
+      adaptive: { atRiskBelow: 0.6, dormantBelow: 0.4, lostBelow: 0.15, minIdleDays: 14 },
       atRiskAfterDays: 60,
       dormantAfterDays: 90,
       lostAfterDays: 180,
@@ -152,6 +154,8 @@ const policyArb: fc.Arbitrary<LifecyclePolicy> = fc
     fc.integer({ min: 1, max: 100 }),
   )
   .map(([a, b, c, r]) => ({
+    mode: 'fixed' as const,
+    adaptive: DEFAULT_POLICY.adaptive,
     atRiskAfterDays: a,
     dormantAfterDays: a + b,
     lostAfterDays: a + b + c,

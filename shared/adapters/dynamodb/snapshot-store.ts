@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { BaseModelSchema } from '../../domain/btyd/base-model.ts';
 import { CohortReportSchema, CohortRowSchema } from '../../domain/cohort.ts';
 import { describeIssues } from '../../domain/common.ts';
 import type { SnapshotStore } from '../../ports.ts';
@@ -46,6 +47,24 @@ export function dynamoSnapshots(client: DynamoDBDocumentClient, table: string): 
             asOf: watermark?.asOf ?? null,
             settings: watermark?.settings ?? '',
           },
+        }),
+      );
+    },
+    async loadModel() {
+      const result = await client.send(
+        new GetCommand({ TableName: table, Key: { snapshotId: 'model#current', part: 'state' }, ConsistentRead: true }),
+      );
+      if (!result.Item) return undefined;
+      // Stored as JSON text: the fits hold floats at full precision and nulls, which DynamoDB numbers would not.
+      const parsed = BaseModelSchema.safeParse(JSON.parse(String(result.Item.body)));
+      if (!parsed.success) throw new Error(`stored model model#current is invalid: ${describeIssues(parsed.error)}`);
+      return parsed.data;
+    },
+    async saveModel(model) {
+      await client.send(
+        new PutCommand({
+          TableName: table,
+          Item: { snapshotId: 'model#current', part: 'state', asOf: model.asOf, body: JSON.stringify(model) },
         }),
       );
     },
