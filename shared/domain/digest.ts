@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import type { CohortPeriod, CohortReport } from './cohort.ts';
 import { EmailSchema } from './common.ts';
-import { addMonths, monthKey } from './time.ts';
+import { addDays, addMonths, dayOfMonth, monthEnd, monthKey } from './time.ts';
 
 /** `engine.digest`: who gets it, in which locale, and where the full report is linked from. */
 export const DigestConfigSchema = z.strictObject({
@@ -15,26 +15,60 @@ export const DigestConfigSchema = z.strictObject({
    * logic. Empty: no digest is sent.
    */
   recipients: z.array(EmailSchema).max(50).default([]),
-  /** Locale of numbers, money and dates in the digest (`en`, `de`, `nb-NO`, …). */
-  locale: z.string().min(2).max(35).default('en'),
   /**
-   * Base URL the full report is published under (e.g. your intranet or a CloudFront distribution in front of the
-   * reports bucket): the digest links `<reportBaseUrl>report.html`. Without it, a presigned S3 URL valid
-   * `linkHours` (capped by the Lambda role's session, so at most a few hours in practice).
+   * Whether the cohort job sends it (after each scheduled pass, so on `schedules.churnCohorts`: weekly by
+   * default). `false` pauses it without removing the recipients.
+   */
+  enabled: z.boolean().default(true),
+  /**
+   * Language of the digest's text (en, de, da, nb, ko, ru, fr, es, nl; `nb-NO` → nb → no → en) and locale of
+   * its numbers, money and dates (`de-CH` formats as Swiss German).
+   */
+  locale: z
+    .string()
+    .min(2)
+    .max(35)
+    .refine((tag) => {
+      try {
+        return Intl.getCanonicalLocales(tag).length === 1;
+      } catch {
+        return false;
+      }
+    }, 'must be a BCP 47 language tag such as en, de-DE or nb-NO')
+    .default('en'),
+  /**
+   * Base URL the reports bucket is published under (e.g. a CloudFront distribution with the bucket as origin, or
+   * your intranet): the digest links `<reportBaseUrl>cohorts/<as-of date>/report.html`, the key the cohort job
+   * writes. Without it, the deployed job links a presigned S3 URL (see `linkHours`).
    */
   reportBaseUrl: z.url({ protocol: /^https$/ }).optional(),
-  /** Lifetime of the presigned report link in hours (S3 allows up to 7 days). */
+  /**
+   * Requested lifetime of the presigned report link, in hours (S3 allows up to 7 days). A presigned URL also stops
+   * working when the credentials that signed it expire. In Lambda these are the function role's session
+   * credentials: a role session lasts at most 12 hours and Lambda does not tell the function how much of it is
+   * left, so the deployed link is signed for at most 12 hours and may stop sooner; the digest says "until …
+   * at the latest". Set `reportBaseUrl` for a link that works all week.
+   */
   linkHours: z.number().int().min(1).max(168).default(168),
 });
 export type DigestConfig = z.output<typeof DigestConfigSchema>;
 
 export type FigureUnit = 'count' | 'money' | 'ratio';
 
+/** The figures a digest can show; their names and one-line explanations are per locale (reports/digest-copy.ts). */
+export const FIGURE_IDS = [
+  'revenue-last-month',
+  'buyers-last-month',
+  'new-customers-last-month',
+  'month-1-retention',
+  'average-order-value',
+  'ltv-12',
+  'customers-with-purchase',
+] as const;
+export type FigureId = (typeof FIGURE_IDS)[number];
+
 export interface DigestFigure {
-  id: string;
-  label: string;
-  /** what it is, in one line a marketer reads */
-  explanation: string;
+  id: FigureId;
   unit: FigureUnit;
   value: number | null;
   previous: number | null;
@@ -51,10 +85,22 @@ export interface RetentionPoint {
   cohorts: number;
 }
 
+/** The month containing the as-of instant, while it is not over: its figures are not in the digest yet. */
+export interface MonthInProgress {
+  month: string;
+  /** the as-of day of that month (1–31) */
+  day: number;
+  days: number;
+}
+
 export interface DigestContent {
   asOf: string;
   previousAsOf: string | null;
   currency: string;
+  /** `YYYY-MM` of the last complete month: the month the "last month" figures are of */
+  month: string;
+  /** the as-of month when it is not complete (null when the as-of is a month's last instant) */
+  inProgress: MonthInProgress | null;
   /** the figures that moved most, at most five, largest move first (all candidates in order without a previous) */
   moved: DigestFigure[];
   retentionCurve: RetentionPoint[];
@@ -77,6 +123,13 @@ function completePeriods(report: CohortReport, k: number): { size: number; perio
 /** The calendar month before the as-of month: the last month every figure of which is complete. */
 function lastCompleteMonth(report: CohortReport): string {
   return addMonths(monthKey(report.asOf), -1);
+}
+
+/** The as-of month unless the as-of is its last instant (then it is complete, as the cohort report has it). */
+export function monthInProgress(asOf: string): MonthInProgress | null {
+  const month = monthKey(asOf);
+  if (monthKey(new Date(Date.parse(asOf) + 1)) !== month) return null;
+  return { month, day: dayOfMonth(asOf), days: dayOfMonth(addDays(monthEnd(month), -1)) };
 }
 
 /** Sums of one calendar month over all cohorts (each cohort's period that falls in that month). */
@@ -108,67 +161,38 @@ function ltv12(report: CohortReport): number | null {
 }
 
 interface Candidate {
-  id: string;
-  label: string;
-  explanation: string;
+  id: FigureId;
   unit: FigureUnit;
   of: (report: CohortReport) => number | null;
 }
 
 /** The figures a digest can show, in the order shown when there is nothing to compare with. */
 export const DIGEST_CANDIDATES: readonly Candidate[] = [
-  {
-    id: 'revenue-last-month',
-    label: 'Revenue last month',
-    explanation: 'all orders placed in the last complete calendar month',
-    unit: 'money',
-    of: (r) => monthTotals(r, lastCompleteMonth(r)).revenueMinor,
-  },
-  {
-    id: 'buyers-last-month',
-    label: 'Customers who bought last month',
-    explanation: 'customers with at least one order in the last complete month',
-    unit: 'count',
-    of: (r) => monthTotals(r, lastCompleteMonth(r)).active,
-  },
+  // all orders placed in the last complete calendar month
+  { id: 'revenue-last-month', unit: 'money', of: (r) => monthTotals(r, lastCompleteMonth(r)).revenueMinor },
+  // customers with at least one order in the last complete month
+  { id: 'buyers-last-month', unit: 'count', of: (r) => monthTotals(r, lastCompleteMonth(r)).active },
+  // first purchase in the last complete month (the size of that cohort)
   {
     id: 'new-customers-last-month',
-    label: 'New customers last month',
-    explanation: 'first purchase in the last complete month (the size of that cohort)',
     unit: 'count',
     of: (r) => r.cohorts.find((c) => c.cohort === lastCompleteMonth(r))?.size ?? 0,
   },
-  {
-    id: 'month-1-retention',
-    label: 'Second-month retention (last 6 cohorts)',
-    explanation: 'share of new customers who bought again in the month after their first purchase',
-    unit: 'ratio',
-    of: (r) => weightedRetention(r, 1, 6),
-  },
+  // share of new customers who bought again in the month after their first purchase, last 6 cohorts with it complete
+  { id: 'month-1-retention', unit: 'ratio', of: (r) => weightedRetention(r, 1, 6) },
+  // revenue of the last complete month divided by its orders
   {
     id: 'average-order-value',
-    label: 'Average order value last month',
-    explanation: 'revenue of the last complete month divided by its orders',
     unit: 'money',
     of: (r) => {
       const t = monthTotals(r, lastCompleteMonth(r));
       return t.orders > 0 ? t.revenueMinor / t.orders : null;
     },
   },
-  {
-    id: 'ltv-12',
-    label: '12-month value per customer',
-    explanation: 'revenue per customer in their first 12 months, over the cohorts that have had 12 months',
-    unit: 'money',
-    of: ltv12,
-  },
-  {
-    id: 'customers-with-purchase',
-    label: 'Customers who ever bought',
-    explanation: 'everyone with at least one order up to the as-of date',
-    unit: 'count',
-    of: (r) => r.customersWithPurchase,
-  },
+  // revenue per customer in their first 12 months, over the cohorts that have had 12 months
+  { id: 'ltv-12', unit: 'money', of: ltv12 },
+  // everyone with at least one order up to the as-of instant
+  { id: 'customers-with-purchase', unit: 'count', of: (r) => r.customersWithPurchase },
 ];
 
 function figure(c: Candidate, current: CohortReport, previous: CohortReport | undefined): DigestFigure {
@@ -187,8 +211,6 @@ function figure(c: Candidate, current: CohortReport, previous: CohortReport | un
           : Math.abs(change) / Math.abs(before);
   return {
     id: c.id,
-    label: c.label,
-    explanation: c.explanation,
     unit: c.unit,
     value,
     previous: before,
@@ -225,6 +247,8 @@ export function digestContent(current: CohortReport, previous?: CohortReport): D
     asOf: current.asOf,
     previousAsOf: previous?.asOf ?? null,
     currency: current.currency,
+    month: lastCompleteMonth(current),
+    inProgress: monthInProgress(current.asOf),
     moved,
     retentionCurve: retentionCurve(current),
   };
