@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EmailSchema } from '../shared/domain/common.ts';
 import { endOfDay } from '../shared/domain/time.ts';
+import { configuredReportUrl } from '../shared/jobs/digest.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { asDate, effectShare, positiveInt, positiveNumber } from './args.ts';
@@ -317,7 +318,10 @@ program
   .addOption(new Option('--as-of <date>', 'report date').argParser(asDate).default(today(), 'today'))
   .option('--from <address>', 'sender address (a verified SES identity in AWS)', 'Clientele <reports@example.com>')
   .option('--out <dir>', 'where report.html and digest.html go', 'out')
-  .option('--report-url <url>', 'link to the full report (default: engine.digest.reportBaseUrl, else the local file)')
+  .option(
+    '--report-url <url>',
+    'link to the full report (default: <engine.digest.reportBaseUrl>cohorts/<date>/report.html, else the local file)',
+  )
   .action(async (o: DigestCommandOptions) => {
     const g = globals();
     const rt = await openRuntime(g);
@@ -331,7 +335,7 @@ program
       }
       const base = rt.config.digest.reportBaseUrl;
       const reportUrl =
-        o.reportUrl ?? (base ? new URL('report.html', base).href : pathToFileURL(resolve(o.out, 'report.html')).href);
+        o.reportUrl ?? (base ? configuredReportUrl(base, asOf) : pathToFileURL(resolve(o.out, 'report.html')).href);
       const result = await runDigest(rt, email.sender, {
         report,
         campaigns: await runResults(rt, asOf),

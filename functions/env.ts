@@ -84,12 +84,21 @@ export const JOB_ENV = {
     ...EngineConfigEnv.shape,
     ...SegmentBudgetEnv.shape,
   }),
-  'churn-cohorts': z.object({
-    ...tablesEnv('customers', 'orders', 'ledger', 'snapshots').shape,
-    ...EngineConfigEnv.shape,
-    ...SegmentBudgetEnv.shape,
-    REPORTS_BUCKET: z.string().min(1),
-  }),
+  'churn-cohorts': z
+    .object({
+      ...tablesEnv('customers', 'orders', 'ledger', 'snapshots').shape,
+      ...EngineConfigEnv.shape,
+      ...SegmentBudgetEnv.shape,
+      REPORTS_BUCKET: z.string().min(1),
+      // The digest to the marketing team (engine.digest): from this address, through this configuration set.
+      ...WinbackEnv.pick({ SES_CONFIGURATION_SET: true }).shape,
+      SENDER_ADDRESS: WinbackEnv.shape.SENDER_ADDRESS.optional(),
+    })
+    .superRefine((env, ctx) => {
+      const { recipients, enabled } = env.ENGINE_CONFIG.digest;
+      if (recipients.length > 0 && enabled && !env.SENDER_ADDRESS)
+        ctx.addIssue({ code: 'custom', path: ['SENDER_ADDRESS'], message: 'required to send engine.digest' });
+    }),
   'winback-email': z.object({
     ...tablesEnv('customers', 'ledger', 'snapshots').shape,
     ...EngineConfigEnv.shape,

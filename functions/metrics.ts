@@ -8,7 +8,8 @@ import { EmailFeedbackSchema } from '../shared/domain/email-feedback.ts';
 export const JOB_METRICS = {
   'flag-dormant': ['CustomersScanned', 'CustomersFlagged', 'IncrementalPasses', 'FullPassesStarted', 'InvalidItems'],
   'flag-full-pass': ['CustomersScanned', 'CustomersFlagged', 'FullPasses', 'InvalidItems'],
-  'churn-cohorts': ['CohortsComputed', 'InvalidItems'],
+  // DigestFailures: 1 when the digest after a pass did not reach every recipient (alarmed where a digest is configured)
+  'churn-cohorts': ['CohortsComputed', 'InvalidItems', 'DigestsSent', 'DigestFailures'],
   'winback-email': ['StepsPlanned', 'InvalidItems'],
   'winback-send': ['EmailsSent', 'EmailsFailed'],
   'record-activity': ['EventsApplied', 'EventsDuplicate', 'EventsRejected'],
@@ -33,9 +34,17 @@ export const ALARMED_METRICS = {
   'winback-send': ['EmailsSent', 'EmailsFailed'],
 } as const satisfies { [J in JobName]?: readonly MetricOf<J>[] };
 
-/** `PUBLISHED_METRICS`: the metric names a function publishes, comma-separated, or `*` for all of its job's. */
-export function publishedMetricsEnv(job: JobName, published: 'alarmed' | 'all'): string {
+/**
+ * `PUBLISHED_METRICS`: the metric names a function publishes, comma-separated, or `*` for all of its job's.
+ * `alarmedHere`: metrics this deployment alarms on besides ALARMED_METRICS (e.g. DigestFailures where a digest is
+ * configured), published with `alarmed` too.
+ */
+export function publishedMetricsEnv(
+  job: JobName,
+  published: 'alarmed' | 'all',
+  alarmedHere: readonly string[] = [],
+): string {
   if (published === 'all') return '*';
   const alarmed: Partial<Record<JobName, readonly string[]>> = ALARMED_METRICS;
-  return (alarmed[job] ?? []).join(',');
+  return [...new Set([...(alarmed[job] ?? []), ...alarmedHere])].join(',');
 }

@@ -7,9 +7,15 @@ export const MAX_BUNDLE_BYTES = 250 * 1024;
 /**
  * Functions allowed more, each with its reason. winback-send renders the emails at send time with the Liquid
  * runtime (liquidjs: 79 KB minified, not tree-shakeable because the engine registers every standard tag and
- * filter); MJML itself is compiled at synth and never reaches a Lambda. Every other function stays within 250 KB.
+ * filter); MJML itself is compiled at synth and never reaches a Lambda. churn-cohorts renders and sends the digest
+ * after its merge: the renderer and the digest's text in nine languages (shared/reports/digest-copy/: ~32 KB
+ * minified, the Cyrillic and Hangul escaped) come on top of the report renderers. Every other function stays
+ * within 250 KB.
  */
-export const BUNDLE_BUDGET_EXCEPTIONS: Readonly<Record<string, number>> = { 'winback-send': 300 * 1024 };
+export const BUNDLE_BUDGET_EXCEPTIONS: Readonly<Record<string, number>> = {
+  'winback-send': 300 * 1024,
+  'churn-cohorts': 300 * 1024,
+};
 
 /** The budget of a function, by its job name or its deployed name (`clientele-<stage>-<job>`). */
 export function bundleBudget(functionName: string): number {

@@ -4,7 +4,7 @@
  *  1. runs `cdk synth` (the same app and cdk.json as `cdk deploy`) without network access or an AWS account;
  *     cdk-nag runs as a policy-validation plugin, so any unacknowledged finding fails this step;
  *  2. reads the validation report and fails on any violation;
- *  3. prints each function's bundle size (the minified index.mjs) and fails above 250 KB;
+ *  3. prints each function's bundle size (the minified index.mjs) and fails above its budget (infra/bundle-budget.ts);
  *  4. loads every bundle once in Node with placeholder environment variables, so a broken ESM bundle (missing
  *     export, require() of a built-in, zod member missing from infra/bundling/zod.js) fails here, not in Lambda;
  *  5. checks that the functions that render email or the unsubscribe pages carry a valid `templates.json` (the
@@ -17,7 +17,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { bundleBudget, MAX_BUNDLE_BYTES } from '../infra/bundle-budget.ts';
+import { BUNDLE_BUDGET_EXCEPTIONS, bundleBudget, MAX_BUNDLE_BYTES } from '../infra/bundle-budget.ts';
 import { TemplateBundleSchema } from '../shared/email/templates/bundle.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -211,7 +211,9 @@ checkValidationReport();
 
 const bundles = collectBundles();
 console.log(
-  `\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}, winback-send ${kb(bundleBudget('-winback-send'))}):`,
+  `\nLambda bundles (minified index.mjs; budget ${kb(MAX_BUNDLE_BYTES)}, ${Object.entries(BUNDLE_BUDGET_EXCEPTIONS)
+    .map(([job, bytes]) => `${job} ${kb(bytes)}`)
+    .join(', ')}):`,
 );
 const width = Math.max(...bundles.map((b) => b.functionName.length));
 const problems: string[] = [];

@@ -39,6 +39,11 @@ export interface MonitoredJob {
   readonly workQueue?: { readonly queue: sqs.IQueue; readonly maxAge: Duration };
   /** The state machine the function works for; alarmed on failed and timed-out executions. */
   readonly stateMachine?: sfn.IStateMachine;
+  /**
+   * Custom metrics of the job alarmed on when above 0 in 5 minutes (published: JobFunctionProps.alarmedMetrics),
+   * e.g. a failure the job logs and counts without failing.
+   */
+  readonly countAlarms?: readonly { readonly metric: string; readonly name: string; readonly description: string }[];
 }
 
 /**

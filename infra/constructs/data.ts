@@ -6,12 +6,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type TableNames, tableDefinitions, tableNames } from '../../shared/adapters/dynamodb/tables.ts';
+import { REPORT_FILE } from '../../shared/jobs/digest.ts';
 import { type ClienteleTables, logicalIdOf } from './common.ts';
 
 export type { ClienteleTables } from './common.ts';
 
 /** Key prefix the cohorts merge (functions/churn-cohorts.ts) writes the reports under (`cohorts/<asOf date>/...`). */
 export const COHORT_REPORT_PREFIX = 'cohorts/';
+/** The report the digest links (`cohorts/<asOf date>/report.html`; shared/jobs/digest.ts REPORT_FILE). */
+export const COHORT_REPORT_FILE = REPORT_FILE;
 
 /** Attribute of the ledger items after which DynamoDB TTL deletes them (epoch seconds). */
 export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
@@ -46,6 +49,12 @@ export class ClienteleData extends Construct {
    * jobs stack.
    */
   readonly reportsWriterPolicy: iam.ManagedPolicy;
+  /**
+   * Customer-managed policy allowing s3:GetObject of `cohorts/<date>/report.html` only: attached to the
+   * churn-cohorts role when its digest links a presigned URL of the report (a presigned URL carries the signer's
+   * permissions). Unattached otherwise.
+   */
+  readonly reportsLinkPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ClienteleDataProps) {
     super(scope, id);
@@ -137,6 +146,20 @@ export class ClienteleData extends Construct {
       reason:
         'Reports are written to date-named keys (cohorts/<asOf>/cohorts.csv, ...): the wildcard is limited to ' +
         'the cohorts/ prefix of this bucket and to s3:PutObject.',
+    });
+
+    const reports = `${COHORT_REPORT_PREFIX}*/${COHORT_REPORT_FILE}`;
+    this.reportsLinkPolicy = new iam.ManagedPolicy(this, 'ReportsLinkPolicy', {
+      description: `clientele ${props.stageName}: read the cohort report.html files, to presign the digest's link`,
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.reportsBucket.arnForObjects(reports)] }),
+      ],
+    });
+    Validations.of(this.reportsLinkPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.reportsBucket)}.Arn>/${reports}]`,
+      reason:
+        'The digest links the report of its pass (cohorts/<asOf>/report.html) by a presigned URL: the wildcard is ' +
+        'the date folder only, the file is report.html and the action s3:GetObject.',
     });
 
     this.unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {

@@ -20,6 +20,8 @@ export interface FullPassJobProps extends JobCommonProps {
   readonly environment: Record<string, string>;
   /** Segments processed at the same time (the Distributed Map's MaxConcurrency). */
   readonly maxConcurrency: number;
+  /** Metrics alarmed on besides ALARMED_METRICS (JobFunctionProps.alarmedMetrics). */
+  readonly alarmedMetrics?: readonly string[];
 }
 
 /**
@@ -42,6 +44,7 @@ export class FullPassJob extends Construct implements MonitoredJob {
       stageName: props.stageName,
       tracing: props.tracing,
       metrics: props.metrics,
+      alarmedMetrics: props.alarmedMetrics,
       description: props.description,
       environment: { ...props.environment, SEGMENT_TIME_BUDGET_SECONDS: String(SEGMENT_TIME_BUDGET.toSeconds()) },
       logRetention: props.logRetention,

@@ -111,6 +111,12 @@ export interface JobFunctionProps {
    */
   readonly metrics?: PublishedMetrics;
   /**
+   * Metrics of the job this deployment alarms on besides ALARMED_METRICS, published whatever `metrics` says (the
+   * construct that asks for them creates their alarm, see MonitoredJob.countAlarms).
+   * @default - none
+   */
+  readonly alarmedMetrics?: readonly string[];
+  /**
    * Queue receiving asynchronous invocations (Scheduler, EventBridge) that still fail after the retries;
    * the function role gets `sqs:SendMessage` on it.
    * @default - no asynchronous invocation settings (synchronous callers such as a function URL)
@@ -214,7 +220,7 @@ export class JobFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: logLevel,
         // Which counts go out as custom metrics (functions/job-handler.ts); all of them are in the summary line.
-        PUBLISHED_METRICS: publishedMetricsEnv(props.jobName, props.metrics ?? 'alarmed'),
+        PUBLISHED_METRICS: publishedMetricsEnv(props.jobName, props.metrics ?? 'alarmed', props.alarmedMetrics),
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

@@ -104,8 +104,21 @@ export class Monitoring extends Construct {
     const fiveMinutes = { period: Duration.minutes(5) };
     const max = { ...fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM };
     const sum = { ...fiveMinutes, statistic: cloudwatch.Stats.SUM };
-    for (const { job, deadLetterQueue, workQueue, stateMachine } of props.jobs) {
+    for (const { job, deadLetterQueue, workQueue, stateMachine, countAlarms = [] } of props.jobs) {
       const [id, name] = [pascal(job.jobName), job.jobName];
+      for (const counted of countAlarms) {
+        alarm(
+          `${id}${counted.metric}`,
+          `${name}-${counted.name}`,
+          counted.description,
+          new cloudwatch.Metric({
+            namespace: job.metricsNamespace,
+            metricName: counted.metric,
+            dimensionsMap: { service: job.serviceName },
+            ...sum,
+          }),
+        );
+      }
       if (!failuresAlarmedElsewhere({ job, deadLetterQueue, workQueue, stateMachine })) {
         alarm(
           `${id}Errors`,

@@ -139,16 +139,17 @@ export class WinbackSendJob extends Construct implements MonitoredJob {
 }
 
 /** ses:SendEmail on the identity and configuration set, only with `ses:FromAddress` = the sender address. */
-function grantSendAsSender(
+export function grantSendAsSender(
   role: iam.IRole,
   props: Pick<WinbackSendJobProps, 'sesIdentity' | 'configurationSetName' | 'senderAddress'>,
+  sid = 'SendAsSenderOnly',
 ): void {
   const stack = Stack.of(role);
   const sesArn = (resource: string, resourceName: string) =>
     stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      sid: 'SendAsSenderOnly',
+      sid,
       actions: ['ses:SendEmail'],
       resources: [sesArn('identity', props.sesIdentity), sesArn('configuration-set', props.configurationSetName)],
       conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },

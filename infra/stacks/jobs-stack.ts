@@ -84,12 +84,23 @@ export class ClienteleJobsStack extends Stack {
       reservedConcurrency: config.unsubscribeConcurrency,
       templatesFile: props.templatesFile,
     });
+    const digest = config.engine.digest;
     this.churnCohorts = new ChurnCohortsJob(this, 'ChurnCohorts', {
       ...scheduled,
       expression: config.schedules.churnCohorts,
       reportsBucket: data.reportsBucket,
       reportsWriterPolicy: data.reportsWriterPolicy,
       maxConcurrency: config.fullPassConcurrency,
+      ...(digest.recipients.length > 0 && digest.enabled
+        ? {
+            digest: {
+              senderAddress: config.senderAddress,
+              sesIdentity: config.sesIdentity,
+              configurationSetName,
+              ...(digest.reportBaseUrl ? {} : { reportsLinkPolicy: data.reportsLinkPolicy }),
+            },
+          }
+        : {}),
     });
     this.flagDormant = new FlagDormantJob(this, 'FlagDormant', {
       ...scheduled,
