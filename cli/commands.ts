@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
+import { type ScoringModel, scoringModelOf } from '../shared/domain/btyd/base-model.ts';
 import type { CampaignResults } from '../shared/domain/campaign-results.ts';
 import type { CohortReport } from '../shared/domain/cohort.ts';
 import type { TemplateRenderer } from '../shared/email/templates/render.ts';
@@ -98,6 +99,11 @@ export async function runImport(rt: Runtime, files: ImportFiles, bars: Progress)
   };
 }
 
+/** The predictive model in force (`engine.model.enabled`), for the commands that record activity. */
+export async function loadScoringModel(rt: Runtime): Promise<ScoringModel | undefined> {
+  return rt.config.model.enabled ? scoringModelOf(await rt.stores.snapshots.loadModel()) : undefined;
+}
+
 export async function runFlag(
   rt: Runtime,
   asOf: string,
@@ -110,7 +116,12 @@ export async function runFlag(
   let seen = 0;
   // A full pass runs the same segment workers as the Step Functions fan-out, `parallelism` at a time.
   return flagDormant(
-    { customers: rt.stores.customers, watermarks: rt.stores.snapshots, runs: rt.stores.runs },
+    {
+      customers: rt.stores.customers,
+      watermarks: rt.stores.snapshots,
+      runs: rt.stores.runs,
+      ...(rt.config.model.enabled ? { loadModel: () => rt.stores.snapshots.loadModel() } : {}),
+    },
     {
       asOf,
       policy: rt.config.policy,
@@ -151,6 +162,7 @@ export async function runCohorts(
       ...stores,
       ...(outDir ? { reports: localReportSink(outDir) } : {}),
       campaign: { ...stores, campaigns: config.campaigns, sending: config.sending },
+      modelSettings: config.model,
     },
     {
       asOf,

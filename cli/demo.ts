@@ -12,7 +12,7 @@ import { recordActivity } from '../shared/jobs/record-activity.ts';
 import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { syntheticBase } from '../shared/seed/synthetic-base.ts';
-import { runCohorts, runDigest, runFlag, runResults, runWinback } from './commands.ts';
+import { loadScoringModel, runCohorts, runDigest, runFlag, runResults, runWinback } from './commands.ts';
 import { EffectPlanter, printRecovery, recoveryOf } from './demo-campaigns.ts';
 import { printCohorts, printFlag, printStages, printWinback } from './print.ts';
 import type { Progress } from './progress.ts';
@@ -140,6 +140,7 @@ export async function runDemo(
         policy: rt.config.policy,
         currency: rt.config.currency,
         now: day,
+        model: await loadScoringModel(rt),
       },
       events,
       { concurrency: 16 },

@@ -18,7 +18,12 @@ const launcher = sfnFullPassLauncher(new SFNClient({}), env.FULL_PASS_STATE_MACH
 export const handler = jobHandler('flag-dormant', async (event: unknown) => {
   const { asOf, dryRun, full } = asOfFromEvent(event, new Date());
   const summary = await flagDormant(
-    { customers: stores.customers, watermarks: stores.snapshots, launcher },
+    {
+      customers: stores.customers,
+      watermarks: stores.snapshots,
+      launcher,
+      ...(config.model.enabled ? { loadModel: () => stores.snapshots.loadModel() } : {}),
+    },
     { asOf, policy: config.policy, segments: config.scanSegments, dryRun, forceFull: full },
   );
   const { invalid, failed, ...counts } = summary;

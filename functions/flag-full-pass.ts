@@ -11,7 +11,13 @@ const stores = storesFromEnv(env, config.indexShards);
 /** The flag job's full pass (every customer re-classified), run by its state machine; the merge moves the watermark. */
 export const handler = fullPassHandler('flag-full-pass', {
   deps: stores,
-  worker: flagFullPass(stores, { policy: config.policy }),
+  worker: flagFullPass(
+    {
+      customers: stores.customers,
+      ...(config.model.enabled ? { loadModel: () => stores.snapshots.loadModel() } : {}),
+    },
+    { policy: config.policy },
+  ),
   configuredSegments: config.scanSegments,
   segmentBudgetSeconds: env.SEGMENT_TIME_BUDGET_SECONDS,
   async finish(merged) {

@@ -22,7 +22,8 @@ export interface RecordActivityJobProps extends JobCommonProps {
 /**
  * record-activity: applies customer events (sign-ups, orders, consent changes) from the clientele bus.
  * Grants, exactly what the conditional-write protocol uses: customers GetItem/PutItem; orders GetItem/PutItem and
- * Query (a recompute from stored orders); the erasure registry (snapshots) BatchGetItem; the secret, read.
+ * Query (a recompute from stored orders); snapshots BatchGetItem (the erasure registry) and GetItem (the predictive
+ * model in force, read at most hourly); the secret, read.
  */
 export class RecordActivityJob extends Construct implements MonitoredJob {
   readonly job: JobFunction;
@@ -35,8 +36,8 @@ export class RecordActivityJob extends Construct implements MonitoredJob {
     const tables = bindTables(props.tables, {
       customers: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
       orders: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
-      // The erasure registry.
-      snapshots: { actions: ['dynamodb:BatchGetItem'] },
+      // The erasure registry; the predictive model in force.
+      snapshots: { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'] },
     });
     this.job = new JobFunction(this, 'Job', {
       entry: handlerEntry('record-activity.ts'),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { runConcurrently } from '../concurrency.ts';
+import type { ScoringModel } from '../domain/btyd/base-model.ts';
 import { describeIssues, futureInstantError } from '../domain/common.ts';
 import {
   addOrder,
@@ -25,6 +26,11 @@ export interface RecordActivityDeps {
   currency: string;
   /** Processing time: the stage is evaluated now, never at an old event's time. */
   now: string;
+  /**
+   * The predictive model in force: a customer written is scored with it and, under the adaptive policy, their next
+   * check is the instant their P(alive) will cross the next threshold. Omitted: day thresholds, no score.
+   */
+  model?: ScoringModel | undefined;
   /**
    * the erasure registry and key: a consent grant older than an erasure of the id or address is dropped (I3). The
    * key may be fetched lazily (a Lambda reads it from Secrets Manager only for events that grant consent).
@@ -168,7 +174,7 @@ async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promi
     }
     next = withWinbackReview(
       base,
-      reclassify(rememberEvent(next, marker), laterOf(deps.now, event.occurredAt), deps.policy),
+      reclassify(rememberEvent(next, marker), laterOf(deps.now, event.occurredAt), deps.policy, deps.model),
       deps.policy,
     );
     if (await deps.customers.saveIfVersion(CustomerSchema.parse(next), stored ? stored.version : null))
