@@ -22,16 +22,26 @@ const email = sesEmailSender(sesClient({ maxAttempts: 3 }), env.SES_CONFIGURATIO
  */
 export const handler = fullPassHandler('churn-cohorts', {
   deps: stores,
-  worker: cohortsFullPass({ currency: config.currency, policy: config.policy, orders: stores.orders }),
+  worker: cohortsFullPass({
+    currency: config.currency,
+    policy: config.policy,
+    orders: stores.orders,
+    // Segments score the base with the model in force (one read per process and run); the merge fits the next one.
+    ...(config.model.enabled ? { model: { settings: config.model, load: () => stores.snapshots.loadModel() } } : {}),
+  }),
   configuredSegments: config.scanSegments,
   segmentBudgetSeconds: env.SEGMENT_TIME_BUDGET_SECONDS,
   async finish(merged) {
     const reports = s3ReportSink(s3, env.REPORTS_BUCKET, cohortReportFolder(merged.run.asOf));
     const campaign = { ...stores, campaigns: config.campaigns, sending: config.sending };
-    const result = await finishCohorts({ snapshots: stores.snapshots, reports, campaign }, merged, {
-      generatedAt: new Date().toISOString(),
-      currency: config.currency,
-    });
+    const result = await finishCohorts(
+      { snapshots: stores.snapshots, reports, campaign, modelSettings: config.model },
+      merged,
+      {
+        generatedAt: new Date().toISOString(),
+        currency: config.currency,
+      },
+    );
     const digest = await sendCohortDigest(
       { snapshots: stores.snapshots, email, links: s3ReportLinker(s3, env.REPORTS_BUCKET) },
       {
@@ -53,6 +63,8 @@ export const handler = fullPassHandler('churn-cohorts', {
       metrics: {
         CohortsComputed: summary.cohorts,
         InvalidItems: summary.invalid,
+        // A pass whose fit could not be used (the last good parameters kept, or none yet): alarmable.
+        ...(result.model ? { ModelFitsKept: result.model.status === 'fitted' ? 0 : 1 } : {}),
         // Only when a digest was attempted: a deployment without one publishes no digest metric.
         ...(digest.status === 'skipped'
           ? {}

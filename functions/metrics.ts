@@ -9,7 +9,8 @@ export const JOB_METRICS = {
   'flag-dormant': ['CustomersScanned', 'CustomersFlagged', 'IncrementalPasses', 'FullPassesStarted', 'InvalidItems'],
   'flag-full-pass': ['CustomersScanned', 'CustomersFlagged', 'FullPasses', 'InvalidItems'],
   // DigestFailures: 1 when the digest after a pass did not reach every recipient (alarmed where a digest is configured)
-  'churn-cohorts': ['CohortsComputed', 'InvalidItems', 'DigestsSent', 'DigestFailures'],
+  // ModelFitsKept: 1 when the pass's predictive fit was not usable (the last good parameters were kept)
+  'churn-cohorts': ['CohortsComputed', 'InvalidItems', 'DigestsSent', 'DigestFailures', 'ModelFitsKept'],
   'winback-email': ['StepsPlanned', 'InvalidItems'],
   'winback-send': ['EmailsSent', 'EmailsFailed'],
   'record-activity': ['EventsApplied', 'EventsDuplicate', 'EventsRejected'],
