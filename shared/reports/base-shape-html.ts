@@ -73,7 +73,8 @@ export const EXPLAIN = {
     'Undetermined: enough orders, but a month with three or more of them, and the stored customer keeps only the first and last purchase day of each month, so the rhythm is unknown.',
 } as const;
 
-const STYLE = `<style>
+/** The section styles (classes `bs-*`), shared with the predictive section (predictive-html.ts). */
+export const STYLE = `<style>
 .bs{font-family:Arial,Helvetica,sans-serif;color:#1f2328;max-width:960px;margin:24px 0;line-height:1.4}
 .bs h2{font-size:20px;margin:0 0 4px}
 .bs h3{font-size:16px;margin:20px 0 4px}
@@ -95,9 +96,9 @@ const STYLE = `<style>
 @media print{.bs .bs-scroll{overflow:visible}}
 </style>`;
 
-const percent = (value: number) =>
+export const percent = (value: number) =>
   new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(value);
-const integer = (value: number) => new Intl.NumberFormat('en').format(value);
+export const integer = (value: number) => new Intl.NumberFormat('en').format(value);
 const signed = (value: number, text: string) => (value > 0 ? `+${text}` : value < 0 ? `−${text}` : text);
 /** A change in percentage points, one decimal; a change that rounds to zero shows unsigned. */
 const points = (change: number) => {
@@ -106,16 +107,17 @@ const points = (change: number) => {
 };
 
 /** A horizontal bar of `share` (0–1) with an accessible title; scales with its cell. */
-function bar(share: number, title: string, colour = '#01575d'): string {
+export function bar(share: number, title: string, colour = '#01575d'): string {
   const width = Math.max(0, Math.min(100, share * 100)).toFixed(1);
   return `<svg width="100%" height="12" viewBox="0 0 100 12" preserveAspectRatio="none" role="img" aria-label="${esc(title)}"><title>${esc(title)}</title><rect x="0" y="0" width="100" height="12" fill="#e6ebef"/><rect x="0" y="0" width="${width}" height="12" fill="${colour}"/></svg>`;
 }
 
-const explain = (text: string) => `<p class="bs-explain">${esc(text)}</p>`;
+export const explain = (text: string) => `<p class="bs-explain">${esc(text)}</p>`;
 const th = (text: string, name = false) => `<th${name ? ' class="bs-name"' : ''}>${esc(text)}</th>`;
-const td = (html: string, name = false) => `<td${name ? ' class="bs-name"' : ''}>${html}</td>`;
-const table = (head: string[], rows: string[], caption: string) =>
-  `<div class="bs-scroll"><table aria-label="${esc(caption)}"><thead><tr>${head.map((h, i) => th(h, i === 0)).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+export const td = (html: string, name = false) => `<td${name ? ' class="bs-name"' : ''}>${html}</td>`;
+/** A table in a horizontally scrolling wrapper; the headers of `nameColumns` (text, not figures) align left. */
+export const table = (head: string[], rows: string[], caption: string, nameColumns: readonly number[] = [0]) =>
+  `<div class="bs-scroll"><table aria-label="${esc(caption)}"><thead><tr>${head.map((h, i) => th(h, nameColumns.includes(i))).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 
 function changeCell(change: number, text: string): string {
   const cls = change > 0 ? ' class="bs-up"' : change < 0 ? ' class="bs-down"' : '';
