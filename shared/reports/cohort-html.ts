@@ -3,6 +3,7 @@ import { STAGES } from '../domain/lifecycle.ts';
 import { formatMinor } from '../domain/money.ts';
 import { renderBaseShapeSection } from './base-shape-html.ts';
 import { retentionChart, revenueRetentionChart, stageFlowChart } from './charts.ts';
+import { renderPredictiveSection } from './predictive-html.ts';
 
 /**
  * The cohort report as one self-contained HTML page: table layout with inline styles, inline SVG charts
@@ -302,6 +303,8 @@ export function cohortReportToHtml(report: CohortReport, options: CohortHtmlOpti
   if (report.baseShape) {
     sections.push(section(renderBaseShapeSection(report.baseShape, options.previous?.baseShape)));
   }
+  // The predictive model's section (docs/predictive.md), when the pass recorded a model.
+  if (report.model) sections.push(section(renderPredictiveSection(report)));
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
