@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'screenshots');
 export const WIDTHS = [375, 1280] as const;
@@ -75,6 +76,24 @@ export async function launchBrowser(): Promise<{ browser: Browser; close: () => 
       await browser.close();
       rmSync(userDataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The browser for one test file: launched before its tests, closed after them. Call the returned function inside a
+ * test to get it.
+ */
+export function useBrowser(): () => Browser {
+  let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  beforeAll(async () => {
+    launched = await launchBrowser();
+  });
+  afterAll(async () => {
+    await launched?.close();
+  });
+  return () => {
+    if (!launched) throw new Error('the browser is launched in beforeAll: use it inside a test');
+    return launched.browser;
   };
 }
 

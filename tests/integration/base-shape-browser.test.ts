@@ -1,9 +1,8 @@
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeShape } from '../../shared/domain/base-shape.ts';
 import { endOfDay } from '../../shared/domain/time.ts';
 import { renderBaseShapeSection } from '../../shared/reports/base-shape-html.ts';
-import { inspectPage, launchBrowser, WIDTHS } from '../helpers/browser.ts';
+import { inspectPage, useBrowser, WIDTHS } from '../helpers/browser.ts';
 import { syntheticCustomers } from '../unit/base-shape-fixtures.ts';
 
 const END = '2025-06-30T23:59:59.999Z';
@@ -15,20 +14,12 @@ const before = computeShape(customers, endOfDay('2025-05-31'), 'USD');
 const page = (fragment: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Base shape</title></head><body style="margin:0;padding:12px;background:#f4f6f8">${fragment}</body></html>`;
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launchBrowser());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = useBrowser();
 
 describe('the base-shape section in a real browser', () => {
   for (const width of WIDTHS) {
     it(`fits ${width} px with movement, and shows its figures and bars`, async () => {
-      const layout = await inspectPage(browser, page(renderBaseShapeSection(now, before)), width, 'base-shape');
+      const layout = await inspectPage(browser(), page(renderBaseShapeSection(now, before)), width, 'base-shape');
       expect(layout.overflowing).toEqual([]);
       expect(layout.scrollWidth).toBeLessThanOrEqual(width);
       expect(layout.text).toContain('The shape of the base');
@@ -40,7 +31,7 @@ describe('the base-shape section in a real browser', () => {
 
   it('fits 375 px for a base with no buyers yet', async () => {
     const empty = computeShape([], END, 'USD');
-    const layout = await inspectPage(browser, page(renderBaseShapeSection(empty)), 375, 'base-shape-empty');
+    const layout = await inspectPage(browser(), page(renderBaseShapeSection(empty)), 375, 'base-shape-empty');
     expect(layout.overflowing).toEqual([]);
     expect(layout.text).toContain('No revenue yet');
   });

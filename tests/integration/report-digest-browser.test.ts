@@ -1,5 +1,4 @@
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeShape } from '../../shared/domain/base-shape.ts';
 import { type CohortReport, computeCohorts } from '../../shared/domain/cohort.ts';
 import { digestContent } from '../../shared/domain/digest.ts';
@@ -7,7 +6,7 @@ import { endOfDay } from '../../shared/domain/time.ts';
 import { DIGEST_MAX_BYTES } from '../../shared/jobs/digest.ts';
 import { cohortReportToHtml } from '../../shared/reports/cohort-html.ts';
 import { renderDigest } from '../../shared/reports/digest-html.ts';
-import { inspectPage, launchBrowser, WIDTHS } from '../helpers/browser.ts';
+import { inspectPage, useBrowser, WIDTHS } from '../helpers/browser.ts';
 import { syntheticCustomers } from '../unit/base-shape-fixtures.ts';
 
 // Mid-month: the as-of month is in progress, so the report shows its partial marker.
@@ -28,20 +27,12 @@ const digest = renderDigest({
   title: 'Example shop',
 });
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launchBrowser());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = useBrowser();
 
 describe('the report and the digest in a real browser', () => {
   for (const width of WIDTHS) {
     it(`the report fits ${width} px and shows its charts, the partial month and the base shape`, async () => {
-      const layout = await inspectPage(browser, html, width, 'report');
+      const layout = await inspectPage(browser(), html, width, 'report');
       expect(layout.overflowing).toEqual([]);
       expect(layout.scrollWidth).toBeLessThanOrEqual(width);
       for (const title of [
@@ -56,7 +47,7 @@ describe('the report and the digest in a real browser', () => {
     });
 
     it(`the digest fits ${width} px and shows the figures, the curve and the link`, async () => {
-      const layout = await inspectPage(browser, digest.html, width, 'digest');
+      const layout = await inspectPage(browser(), digest.html, width, 'digest');
       expect(layout.overflowing).toEqual([]);
       expect(layout.scrollWidth).toBeLessThanOrEqual(width);
       expect(layout.text).toContain('The numbers that moved');
