@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { localReportSink } from '../shared/adapters/fs/local-report-sink.ts';
-import { type ScoringModel, scoringModelOf } from '../shared/domain/btyd/base-model.ts';
+import { type ScoringModel, scoringModelOf } from '../shared/domain/btyd/model-record.ts';
 import type { CampaignResults } from '../shared/domain/campaign-results.ts';
 import type { CohortReport } from '../shared/domain/cohort.ts';
 import type { TemplateRenderer } from '../shared/email/templates/render.ts';

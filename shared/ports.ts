@@ -1,4 +1,4 @@
-import type { BaseModel } from './domain/btyd/base-model.ts';
+import type { BaseModel } from './domain/btyd/model-record.ts';
 import type { CohortReport } from './domain/cohort.ts';
 import type { InvalidItem } from './domain/common.ts';
 import type { Customer } from './domain/customer.ts';

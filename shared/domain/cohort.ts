@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { BaseShapeSchema } from './base-shape-finalize.ts';
-import { BaseModelSchema } from './btyd/base-model.ts';
-import { ScoreDistributionSchema } from './btyd/score-distribution.ts';
+import { BaseModelSchema, ScoreDistributionSchema } from './btyd/model-record.ts';
+
 import type { Customer } from './customer.ts';
 import { STAGES, type Stage, StageSchema, zeroPerStage } from './lifecycle.ts';
 import { CurrencySchema } from './money.ts';

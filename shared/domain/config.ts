@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ModelSettingsSchema } from './btyd/base-model.ts';
+import { ModelSettingsSchema } from './btyd/model-record.ts';
 import { type Campaign, CampaignSchema, resolveCampaigns } from './campaign.ts';
 import { DigestConfigSchema } from './digest.ts';
 import { FeedbackPolicySchema } from './email-feedback.ts';

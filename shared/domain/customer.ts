@@ -1,7 +1,5 @@
 import * as z from 'zod';
-import { CustomerScoreRecordSchema, crossingInstant, type ScoringModel, scoreRfm } from './btyd/base-model.ts';
-import { dayOf, purchaseDaysOf, rfmOfDays } from './btyd/customer-rfm.ts';
-import { paretoNbdPAlive } from './btyd/pareto-nbd.ts';
+import { type CustomerScoreRecord, CustomerScoreRecordSchema } from './btyd/model-record.ts';
 import { CustomerIdSchema, EmailSchema, InstantSchema, LocaleSchema, TimeZoneSchema } from './common.ts';
 import {
   idleCrossingAt,
@@ -255,32 +253,16 @@ export function mergeConsent(
   return decided;
 }
 
-/** The customer's survival under the model (for the adaptive policy); undefined before any purchase. */
-export function survivalOf(customer: Pick<Customer, 'months'>, model: ScoringModel): Survival | undefined {
-  const days = purchaseDaysOf(customer);
-  const last = days.at(-1);
-  if (!last) return undefined;
-  const at = (instant: string) => rfmOfDays(days, Math.max(dayOf(instant), last.day));
-  return {
-    model: model.fittedAsOf,
-    pAliveAt(instant) {
-      const rfm = at(instant);
-      return rfm ? paretoNbdPAlive(model.paretoNbd, rfm) : 1;
-    },
-    crossing(threshold) {
-      const rfm = rfmOfDays(days, last.day);
-      return rfm ? crossingInstant(model, rfm, threshold) : undefined;
-    },
-  };
-}
-
-/** The model's score of the customer at `now` (undefined before any purchase). */
-export function scoreOf(customer: Pick<Customer, 'months'>, model: ScoringModel, now: string) {
-  const days = purchaseDaysOf(customer);
-  const last = days.at(-1);
-  if (!last) return undefined;
-  const rfm = rfmOfDays(days, Math.max(dayOf(now), last.day));
-  return rfm ? scoreRfm(model, rfm, now) : undefined;
+/**
+ * The predictive model as reclassify uses it (model-scoring.ts builds one from the model in force): a customer's
+ * survival curve for the adaptive policy, and their score. An interface, so every Lambda that classifies customers
+ * need not bundle the numerics.
+ */
+export interface CustomerScorer {
+  /** the model's id (its fit's as-of) */
+  readonly model: string;
+  survival(customer: Pick<Customer, 'months'>): Survival | undefined;
+  score(customer: Pick<Customer, 'months'>, now: string): CustomerScoreRecord | undefined;
 }
 
 /**
@@ -289,10 +271,10 @@ export function scoreOf(customer: Pick<Customer, 'months'>, model: ScoringModel,
  * the customer's P(alive), and the customer's score is refreshed when they are written anyway or when their stored
  * score is from another model (a score changing only with time is not a reason to write).
  */
-export function reclassify(customer: Customer, now: string, policy: LifecyclePolicy, model?: ScoringModel): Customer {
-  const next = reclassifyWith(customer, now, policy, model ? survivalOf(customer, model) : undefined);
-  if (!model || (next === customer && customer.score?.model === model.fittedAsOf)) return next;
-  const score = scoreOf(next, model, now);
+export function reclassify(customer: Customer, now: string, policy: LifecyclePolicy, model?: CustomerScorer): Customer {
+  const next = reclassifyWith(customer, now, policy, model?.survival(customer));
+  if (!model || (next === customer && customer.score?.model === model.model)) return next;
+  const score = model.score(next, now);
   return score ? { ...next, score } : next;
 }
 

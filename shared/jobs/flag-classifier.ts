@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { runConcurrently } from '../concurrency.ts';
-import type { BaseModel, ScoringModel } from '../domain/btyd/base-model.ts';
+import type { BaseModel, ScoringModel } from '../domain/btyd/model-record.ts';
+import { customerScorer } from '../domain/btyd/model-scoring.ts';
 import { InvalidItemSchema } from '../domain/common.ts';
 import { type Customer, reclassify } from '../domain/customer.ts';
 import { type LifecyclePolicy, STAGES, StageSchema, zeroPerStage } from '../domain/lifecycle.ts';
@@ -116,6 +117,7 @@ export function flagger(
   summary: FlagDormantSummary,
 ) {
   if (input.model) summary.model = input.model.fittedAsOf;
+  const scorer = input.model ? customerScorer(input.model) : undefined;
   const { stages } = summary;
   const countStage = (c: Customer) => {
     stages[c.stage] += 1;
@@ -130,7 +132,7 @@ export function flagger(
         countStage(current);
         return;
       }
-      const next = reclassify(current, input.asOf, input.policy, input.model);
+      const next = reclassify(current, input.asOf, input.policy, scorer);
       if (next === current) {
         summary.unchanged += 1;
         countStage(current);

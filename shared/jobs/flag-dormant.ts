@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { memorySegmentRuns } from '../adapters/memory/segment-runs.ts';
-import type { BaseModel } from '../domain/btyd/base-model.ts';
+import type { BaseModel } from '../domain/btyd/model-record.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle.ts';
 import type { CustomerRepository, SegmentRunStore, SnapshotStore } from '../ports.ts';
 import {

@@ -1,4 +1,4 @@
-import { type BaseModel, type ScoringModel, scoringModelOf } from '../domain/btyd/base-model.ts';
+import { type BaseModel, type ScoringModel, scoringModelOf } from '../domain/btyd/model-record.ts';
 
 /**
  * The predictive model in force, as the jobs read it: one read of the stored model (SnapshotStore.loadModel) per

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { runConcurrently } from '../concurrency.ts';
-import type { ScoringModel } from '../domain/btyd/base-model.ts';
+import type { ScoringModel } from '../domain/btyd/model-record.ts';
+import { customerScorer } from '../domain/btyd/model-scoring.ts';
 import { describeIssues, futureInstantError } from '../domain/common.ts';
 import {
   addOrder,
@@ -174,7 +175,12 @@ async function applyEvent(deps: RecordActivityDeps, event: CustomerEvent): Promi
     }
     next = withWinbackReview(
       base,
-      reclassify(rememberEvent(next, marker), laterOf(deps.now, event.occurredAt), deps.policy, deps.model),
+      reclassify(
+        rememberEvent(next, marker),
+        laterOf(deps.now, event.occurredAt),
+        deps.policy,
+        deps.model && customerScorer(deps.model),
+      ),
       deps.policy,
     );
     if (await deps.customers.saveIfVersion(CustomerSchema.parse(next), stored ? stored.version : null))

@@ -503,11 +503,11 @@ describe('functions', () => {
       expect(actionsOf(send[0] as Statement)).toEqual(['ses:SendEmail']);
     });
 
-    it('record-activity: customers Get/Put, orders Get/Put/Query, the erasure registry, the secret', () => {
+    it('record-activity: customers Get/Put, orders Get/Put/Query, the erasure registry and model, the secret', () => {
       expect(access('record-activity')).toEqual({
         customers: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         orders: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-        snapshots: ['dynamodb:BatchGetItem'],
+        snapshots: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         secret: SECRET_READ,
       });
     });

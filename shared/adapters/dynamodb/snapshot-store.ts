@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { BaseModelSchema } from '../../domain/btyd/base-model.ts';
+import { BaseModelSchema } from '../../domain/btyd/model-record.ts';
 import { CohortReportSchema, CohortRowSchema } from '../../domain/cohort.ts';
 import { describeIssues } from '../../domain/common.ts';
 import type { SnapshotStore } from '../../ports.ts';

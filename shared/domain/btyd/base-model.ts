@@ -18,44 +18,17 @@ import * as z from 'zod';
 import { InstantSchema } from '../common.ts';
 import type { Customer } from '../customer.ts';
 import { fitBgNbd } from './bg-nbd.ts';
-import { type CustomerRfm, dayOf, purchaseDaysBetween, purchaseDaysOf, rfmOfDays } from './customer-rfm.ts';
-import { fitGammaGamma, gammaGammaExpectedSpend } from './gamma-gamma.ts';
-import { fitParetoNbd, paretoNbdExpectedPurchases, paretoNbdPAlive } from './pareto-nbd.ts';
+import { dayOf, purchaseDaysBetween, purchaseDaysOf, rfmOfDays } from './customer-rfm.ts';
+import { fitGammaGamma } from './gamma-gamma.ts';
+import type { BaseModel, ModelSettings } from './model-record.ts';
+import { fitParetoNbd } from './pareto-nbd.ts';
 import { predictCustomerBase } from './predict.ts';
-import {
-  BgNbdFitSchema,
-  type CustomerSummary,
-  DEFAULT_VALUATION,
-  GammaGammaFitSchema,
-  HoldoutReportSchema,
-  ParetoNbdFitSchema,
-  ValuationSchema,
-} from './schemas.ts';
-import { discountedValue, overdueAge, paretoNbdModel } from './score.ts';
+import type { CustomerSummary } from './schemas.ts';
+
+export * from './model-record.ts';
 
 const DAY_MS = 86_400_000;
 const count = z.number().int().nonnegative();
-
-/** How the jobs fit and use the model (`engine.model` in the config). */
-export const ModelSettingsSchema = z.object({
-  /** fit the models in the weekly cohort pass (and score customers in the daily flag) */
-  enabled: z.boolean().default(true),
-  /**
-   * Customers sampled for the fit (bottom-k by id hash). The sample travels in the full pass's checkpoints
-   * (≤ 400 KB per item gzipped), and parameters from 10,000 customers are within a few percent of a fit on all
-   * (bench: btyd sample sizes).
-   */
-  sampleSize: z.number().int().min(100).max(20_000).default(10_000),
-  /** weeks before the as-of date the self-check's calibration ends: predicted vs actual purchases since */
-  holdoutWeeks: z.number().int().min(4).max(104).default(26),
-  /** the horizon of "expected purchases" stored with each score */
-  horizonDays: z.number().int().min(7).max(730).default(90),
-  valuation: ValuationSchema.default(DEFAULT_VALUATION),
-  /** a fit on fewer buyers is not trusted (the last good parameters are kept) */
-  minBuyers: z.number().int().min(10).default(200),
-});
-export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
-export const DEFAULT_MODEL_SETTINGS: ModelSettings = ModelSettingsSchema.parse({});
 
 /**
  * One sampled buyer: [hash, x, t_x days, T days, purchase days, mean spend (minor), calibration x, calibration t_x
@@ -149,32 +122,6 @@ export function mergeModelSamples(a: ModelSample, b: ModelSample): ModelSample {
   const rows = [...a.rows, ...b.rows].sort((x, y) => x[0] - y[0]).slice(0, a.size);
   return { ...a, buyers: a.buyers + b.buyers, rows };
 }
-
-export const ModelFitStatusSchema = z.enum(['fitted', 'kept-previous', 'none']);
-
-/** What the weekly pass stores with the snapshot (report.model) and as the model in force. */
-export const BaseModelSchema = z.object({
-  /** the as-of instant of the pass that produced this record */
-  asOf: InstantSchema,
-  /**
-   * fitted: parameters from this pass; kept-previous: this pass's fit failed or was degenerate (problem), the
-   * parameters are those fitted as of `fittedAsOf`; none: no usable fit yet (too few buyers)
-   */
-  status: ModelFitStatusSchema,
-  problem: z.string().optional(),
-  /** the as-of of the pass whose parameters these are (the model's id) */
-  fittedAsOf: InstantSchema.optional(),
-  buyers: count,
-  sampled: count,
-  repeatBuyers: count,
-  paretoNbd: ParetoNbdFitSchema.optional(),
-  bgnbd: BgNbdFitSchema.optional(),
-  gammaGamma: GammaGammaFitSchema.optional(),
-  /** the self-check: fitted on the sample as of `holdoutWeeks` before, predicted vs actual purchase days since */
-  holdout: HoldoutReportSchema.nullable().default(null),
-  settings: ModelSettingsSchema,
-});
-export type BaseModel = z.infer<typeof BaseModelSchema>;
 
 /** The sample's customers as the models see them, as of the pass (`now`) or as of the calibration end. */
 function summaries(sample: ModelSample, at: 'now' | 'calibration'): CustomerSummary[] {
@@ -297,80 +244,3 @@ function selfCheck(sample: ModelSample, settings: ModelSettings) {
     return null;
   }
 }
-
-/** The model a job scores with: the parameters in force and how to use them. */
-export interface ScoringModel {
-  /** the as-of of the pass that fitted the parameters (the model's id, stored with each score) */
-  fittedAsOf: string;
-  paretoNbd: NonNullable<BaseModel['paretoNbd']>['params'];
-  gammaGamma: NonNullable<BaseModel['gammaGamma']>['params'];
-  horizonDays: number;
-  valuation: ModelSettings['valuation'];
-}
-
-/** The scoring model of a stored base model; undefined when it has no usable parameters. */
-export function scoringModelOf(model: BaseModel | undefined): ScoringModel | undefined {
-  if (!model || model.status === 'none' || !model.paretoNbd || !model.gammaGamma || !model.fittedAsOf) return undefined;
-  return {
-    fittedAsOf: model.fittedAsOf,
-    paretoNbd: model.paretoNbd.params,
-    gammaGamma: model.gammaGamma.params,
-    horizonDays: model.settings.horizonDays,
-    valuation: model.settings.valuation,
-  };
-}
-
-/** A customer's score, stored on the customer by the job that computed it. */
-export const CustomerScoreRecordSchema = z.object({
-  /** when the score was computed (P(alive) is as of this instant) */
-  at: InstantSchema,
-  /** the model's id (BaseModel.fittedAsOf) */
-  model: InstantSchema,
-  pAlive: z.number().min(0).max(1),
-  /** expected purchase days in the model's horizon (horizonDays after `at`) */
-  expectedPurchases: z.number().nonnegative(),
-  /** discounted expected spend over the valuation months, minor units */
-  expectedValueMinor: z.number().int().nonnegative(),
-  /**
-   * What the chance of having lost the customer costs: their expected value if still alive times the chance they
-   * are not, E[value | alive] · (1 − P(alive)) = expectedValue · (1 − P(alive)) / P(alive). Minor units.
-   */
-  valueAtRiskMinor: z.number().int().nonnegative(),
-});
-export type CustomerScoreRecord = z.infer<typeof CustomerScoreRecordSchema>;
-
-/** The model's view of a customer at an instant, from their aggregates; undefined before any purchase. */
-export function scoreRfm(model: ScoringModel, rfm: CustomerRfm, at: string): CustomerScoreRecord {
-  const c = { frequency: rfm.frequency, recency: rfm.recency, T: rfm.T };
-  const pAlive = paretoNbdPAlive(model.paretoNbd, c);
-  const spend = gammaGammaExpectedSpend(model.gammaGamma, {
-    frequency: rfm.purchaseDays,
-    monetaryValue: rfm.meanSpendMinor,
-  });
-  const value = discountedValue(paretoNbdModel(model.paretoNbd), c, spend, model.valuation);
-  // E[value | alive] = value / P(alive); the value at risk is what the (1 − P(alive)) chance of "gone" takes away.
-  const atRisk = pAlive > 1e-12 ? (value * (1 - pAlive)) / pAlive : 0;
-  return {
-    at,
-    model: model.fittedAsOf,
-    pAlive: clamp01(pAlive),
-    expectedPurchases: Math.max(0, paretoNbdExpectedPurchases(model.paretoNbd, c, model.horizonDays / 7)),
-    expectedValueMinor: finiteRound(value),
-    valueAtRiskMinor: finiteRound(atRisk),
-  };
-}
-
-/**
- * The first day on which the customer's P(alive) is below `threshold` if they buy nothing more after their last
- * purchase (it only falls with silence), as its first instant; undefined when it stays above it for ten years.
- */
-export function crossingInstant(model: ScoringModel, rfm: CustomerRfm, threshold: number): string | undefined {
-  const age = overdueAge(paretoNbdModel(model.paretoNbd), rfm, threshold);
-  if (age === null) return undefined;
-  // The start of the first whole day of age ≥ the crossing: P(alive) is computed per day (T in whole days), and on
-  // that day it is below the threshold, so a check scheduled here finds the customer crossed.
-  return new Date((rfm.firstDay + Math.ceil(age * 7)) * DAY_MS).toISOString();
-}
-
-const clamp01 = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 0);
-const finiteRound = (v: number) => (Number.isFinite(v) && v > 0 ? Math.round(v) : 0);

@@ -2,7 +2,7 @@
  * The buy-till-you-die entities: one zod schema each, types inferred. Time is in weeks throughout (the unit of
  * the published CDNOW estimates), money in the currency's major units.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const positive = z.number().positive().finite();
 const weeks = z.number().nonnegative().finite();

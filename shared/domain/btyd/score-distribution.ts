@@ -4,56 +4,29 @@
  * customer anyway, scoring each with the model in force when the pass started (closed form per customer); additive,
  * so segments merge exactly. Pure.
  */
-import * as z from 'zod';
-import { CustomerIdSchema, InstantSchema } from '../common.ts';
 import type { Customer } from '../customer.ts';
 import { monthKey } from '../time.ts';
-import { type ScoringModel, scoreRfm } from './base-model.ts';
 import { rfmOfCustomer } from './customer-rfm.ts';
+import {
+  type CohortScores,
+  P_ALIVE_BINS,
+  type ScoreDistribution,
+  type ScoringModel,
+  TOP_AT_RISK,
+  VALUE_BOUNDS,
+} from './model-record.ts';
+import { scoreRfm } from './model-scoring.ts';
 
-/** P(alive) bins: [0, 0.1), [0.1, 0.2), …, [0.9, 1]. */
-export const P_ALIVE_BINS = 10;
-/** Expected-value bin upper bounds in major units (the last bin is everything above the last bound). */
-export const VALUE_BOUNDS = [1, 10, 25, 50, 100, 250, 500, 1000] as const;
-/** Customers listed by value at risk. */
-export const TOP_AT_RISK = 20;
-
-const count = z.number().int().nonnegative();
-
-export const CohortScoresSchema = z.object({
-  customers: count,
-  /** P(alive) histogram, P_ALIVE_BINS bins */
-  pAlive: z.array(count).length(P_ALIVE_BINS),
-  /** sum of P(alive): the expected number still alive */
-  pAliveSum: z.number().nonnegative(),
-  /** expected-value histogram by VALUE_BOUNDS (+1 bin above) */
-  value: z.array(count).length(VALUE_BOUNDS.length + 1),
-  expectedValueMinor: z.number().nonnegative(),
-  valueAtRiskMinor: z.number().nonnegative(),
-});
-export type CohortScores = z.infer<typeof CohortScoresSchema>;
-
-export const AtRiskCustomerSchema = z.object({
-  customerId: CustomerIdSchema,
-  cohort: z.string(),
-  pAlive: z.number(),
-  expectedValueMinor: z.number().int().nonnegative(),
-  valueAtRiskMinor: z.number().int().nonnegative(),
-});
-
-export const ScoreDistributionSchema = z.object({
-  asOf: InstantSchema,
-  /** the model the customers were scored with (its fittedAsOf) */
-  model: InstantSchema,
-  currency: z.string(),
-  /** first-purchase month → scores of its buyers */
-  cohorts: z.record(z.string().regex(/^\d{4}-\d{2}$/), CohortScoresSchema),
-  /** by value at risk, descending (ids only) */
-  topAtRisk: z.array(AtRiskCustomerSchema).max(TOP_AT_RISK),
-  /** some segments were scored with another model (a refit while the pass ran) and are left out */
-  incomplete: z.boolean().optional(),
-});
-export type ScoreDistribution = z.infer<typeof ScoreDistributionSchema>;
+export {
+  AtRiskCustomerSchema,
+  type CohortScores,
+  CohortScoresSchema,
+  P_ALIVE_BINS,
+  type ScoreDistribution,
+  ScoreDistributionSchema,
+  TOP_AT_RISK,
+  VALUE_BOUNDS,
+} from './model-record.ts';
 
 export function emptyScoreDistribution(asOf: string, model: string, currency: string): ScoreDistribution {
   return { asOf, model, currency, cohorts: {}, topAtRisk: [] };
