@@ -20,7 +20,7 @@ import type { Customer } from '../customer.ts';
 import { fitBgNbd } from './bg-nbd.ts';
 import { dayOf, purchaseDaysBetween, purchaseDaysOf, rfmOfDays } from './customer-rfm.ts';
 import { fitGammaGamma } from './gamma-gamma.ts';
-import type { BaseModel, ModelSettings } from './model-record.ts';
+import { type BaseModel, type ModelSettings, spendModelProblem } from './model-record.ts';
 import { fitParetoNbd } from './pareto-nbd.ts';
 import { predictCustomerBase } from './predict.ts';
 import type { CustomerSummary } from './schemas.ts';
@@ -211,14 +211,15 @@ export function fitBaseModel(sample: ModelSample, settings: ModelSettings, previ
   } catch (error) {
     return keep(`fit failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const problem =
-    unusable(paretoNbd, 'Pareto/NBD') ??
-    unusable(gammaGamma, 'Gamma-Gamma') ??
-    (gammaGamma.params.q <= 1 ? 'Gamma-Gamma: q ≤ 1 (no finite mean spend)' : undefined);
+  const problem = unusable(paretoNbd, 'Pareto/NBD');
   if (problem) return keep(problem);
+  // A spend model that cannot be used (e.g. every customer always spends the same: no spread within customers to
+  // identify it) does not stop the purchase model: values then use each customer's own mean spend.
+  const spendProblem = spendModelProblem(gammaGamma);
   return {
     ...base,
     status: 'fitted',
+    ...(spendProblem ? { spendProblem: `${spendProblem}; expected values use each customer's own mean spend` } : {}),
     fittedAsOf: sample.asOf,
     paretoNbd,
     bgnbd,

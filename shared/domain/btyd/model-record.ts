@@ -54,6 +54,8 @@ export const BaseModelSchema = z.object({
   buyers: count,
   sampled: count,
   repeatBuyers: count,
+  /** why the Gamma-Gamma fit is not used for expected values (they then use each customer's own mean spend) */
+  spendProblem: z.string().optional(),
   paretoNbd: ParetoNbdFitSchema.optional(),
   bgnbd: BgNbdFitSchema.optional(),
   gammaGamma: GammaGammaFitSchema.optional(),
@@ -68,18 +70,29 @@ export interface ScoringModel {
   /** the as-of of the pass that fitted the parameters (the model's id, stored with each score) */
   fittedAsOf: string;
   paretoNbd: NonNullable<BaseModel['paretoNbd']>['params'];
-  gammaGamma: NonNullable<BaseModel['gammaGamma']>['params'];
+  /** the spend model; absent when its fit is not usable (spendModelProblem): each customer's own mean spend */
+  gammaGamma?: NonNullable<BaseModel['gammaGamma']>['params'] | undefined;
   horizonDays: number;
   valuation: ModelSettings['valuation'];
 }
 
+/** Why a Gamma-Gamma fit cannot value customers (undefined when it can): not converged, or no finite mean (q ≤ 1). */
+export function spendModelProblem(
+  fit: { converged: boolean; problem?: string | undefined; params: { q: number } } | undefined,
+): string | undefined {
+  if (!fit) return 'Gamma-Gamma: not fitted';
+  if (!fit.converged) return `Gamma-Gamma: ${fit.problem ?? 'did not converge'}`;
+  return fit.params.q <= 1 ? 'Gamma-Gamma: q ≤ 1 (no finite mean spend)' : undefined;
+}
+
 /** The scoring model of a stored base model; undefined when it has no usable parameters. */
 export function scoringModelOf(model: BaseModel | undefined): ScoringModel | undefined {
-  if (!model || model.status === 'none' || !model.paretoNbd || !model.gammaGamma || !model.fittedAsOf) return undefined;
+  if (!model || model.status === 'none' || !model.paretoNbd || !model.fittedAsOf) return undefined;
+  const spend = model.gammaGamma && !spendModelProblem(model.gammaGamma) ? model.gammaGamma.params : undefined;
   return {
     fittedAsOf: model.fittedAsOf,
     paretoNbd: model.paretoNbd.params,
-    gammaGamma: model.gammaGamma.params,
+    ...(spend ? { gammaGamma: spend } : {}),
     horizonDays: model.settings.horizonDays,
     valuation: model.settings.valuation,
   };

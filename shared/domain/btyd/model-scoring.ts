@@ -16,10 +16,9 @@ const DAY_MS = 86_400_000;
 export function scoreRfm(model: ScoringModel, rfm: CustomerRfm, at: string): CustomerScoreRecord {
   const c = { frequency: rfm.frequency, recency: rfm.recency, T: rfm.T };
   const pAlive = paretoNbdPAlive(model.paretoNbd, c);
-  const spend = gammaGammaExpectedSpend(model.gammaGamma, {
-    frequency: rfm.purchaseDays,
-    monetaryValue: rfm.meanSpendMinor,
-  });
+  const spend = model.gammaGamma
+    ? gammaGammaExpectedSpend(model.gammaGamma, { frequency: rfm.purchaseDays, monetaryValue: rfm.meanSpendMinor })
+    : rfm.meanSpendMinor;
   const value = discountedValue(paretoNbdModel(model.paretoNbd), c, spend, model.valuation);
   // E[value | alive] = value / P(alive); the value at risk is what the (1 − P(alive)) chance of "gone" takes away.
   const atRisk = pAlive > 1e-12 ? (value * (1 - pAlive)) / pAlive : 0;
