@@ -11,6 +11,7 @@ import { importCustomers } from '../shared/jobs/import-customers.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import type { WinbackSummary } from '../shared/jobs/winback-email.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
+import { holdoutTotalsSentence, modelStatusSentence } from '../shared/reports/predictive-sentences.ts';
 import { syntheticBase } from '../shared/seed/synthetic-base.ts';
 import { loadScoringModel, runCohorts, runDigest, runFlag, runResults, runWinback } from './commands.ts';
 import { EffectPlanter, printRecovery, recoveryOf } from './demo-campaigns.ts';
@@ -96,6 +97,10 @@ export async function runDemo(
       `Import rejected ${imported.rejected.length} records, e.g. ${imported.rejected[0]?.customerId}: ${imported.rejected[0]?.error}`,
     );
 
+  // The weekly cohort pass before the replay fits the predictive model, so the replayed flag runs score the
+  // customers they write and the final report shows the base scored with it (as in a deployment after a week).
+  await runCohorts(rt, replayStart, undefined, bars, replayStart);
+
   const planter = new EffectPlanter(o.effect, o.seed, base.orders, rt.config, rt.config.currency);
   const runs: DemoResult['runs'] = [];
   const sentPerStep: Record<string, number> = {};
@@ -180,6 +185,14 @@ export async function runDemo(
     log(`Stages now (all ${o.customers.toLocaleString('en-US')} customers): ${printStages(stages)}`);
     log('');
     log(printCohorts(cohorts.report));
+    if (cohorts.model) {
+      log('');
+      log(`Predictive model: ${modelStatusSentence(cohorts.model)}`);
+      if (cohorts.model.holdout)
+        log(
+          `  Self-check on the last ${cohorts.model.holdout.weeks} weeks: ${holdoutTotalsSentence(cohorts.model.holdout)}`,
+        );
+    }
     log('');
     for (const r of runs) {
       const sent = Object.entries(r.winback.steps)

@@ -20,7 +20,8 @@ export function modelStatusSentence(model: BaseModel): string {
   if (model.status === 'none') return `Not fitted yet because ${problem}.`;
   const fittedAsOf = model.fittedAsOf ? day(model.fittedAsOf) : 'an earlier pass';
   if (model.status === 'kept-previous') return `Kept the parameters of ${fittedAsOf} because ${problem}.`;
-  return `Fitted on ${integer(model.sampled)} sampled of ${integer(model.buyers)} buyers as of ${fittedAsOf} (${integer(model.repeatBuyers)} of them bought more than once).`;
+  const spend = model.spendProblem ? ` Spend: ${model.spendProblem}.` : '';
+  return `Fitted on ${integer(model.sampled)} sampled of ${integer(model.buyers)} buyers as of ${fittedAsOf} (${integer(model.repeatBuyers)} of them bought more than once).${spend}`;
 }
 
 /** "1,666 purchase days (11.5% low)": a prediction against what happened. */
