@@ -25,7 +25,8 @@ export const TriggerStageSchema = z.enum(TRIGGER_STAGES);
 export type TriggerStage = z.infer<typeof TriggerStageSchema>;
 
 /**
- * What opens an episode. Today only entering a stage; the union is open for a model score (the prediction issue).
+ * What opens an episode: entering a stage. Under the adaptive policy a stage is entered when the customer's own
+ * P(alive) crosses its threshold, so a stage trigger is then a score trigger; the audience filters on the score.
  * `dormant` spans the whole dormancy episode (dormant, then lost) as the win-back always has; every other stage's
  * episode ends when the customer leaves the stage (a purchase always does: exit on purchase).
  */
@@ -52,6 +53,16 @@ export const AudienceSchema = z.strictObject({
   minRevenueMinor: z.number().int().min(0).optional(),
   /** where the marketing consent came from (`consent.source`, e.g. `checkout`) */
   consentSources: z.array(z.string().min(1).max(64)).min(1).optional(),
+  /**
+   * Filters on the predictive score stored on the customer (Customer.score, docs/predictive.md): e.g. win back only
+   * the valuable ones (`minExpectedValueMinor`, `minValueAtRiskMinor`), or those the model thinks are slipping
+   * (`maxPAlive`). A customer without a score (no model fitted yet) is not in an audience that has one of these.
+   * With `policy.mode: "adaptive"` the stage trigger itself is the score crossing its threshold.
+   */
+  minExpectedValueMinor: z.number().int().min(0).optional(),
+  minValueAtRiskMinor: z.number().int().min(0).optional(),
+  maxPAlive: z.number().min(0).max(1).optional(),
+  minPAlive: z.number().min(0).max(1).optional(),
 });
 export type Audience = z.infer<typeof AudienceSchema>;
 
@@ -162,6 +173,18 @@ export function matchesAudience(customer: Customer, audience: Audience): boolean
   if (audience.minOrders !== undefined && customer.orderCount < audience.minOrders) return false;
   if (audience.minRevenueMinor !== undefined && customer.revenueMinor < audience.minRevenueMinor) return false;
   if (audience.consentSources && !audience.consentSources.includes(customer.consent?.source ?? '')) return false;
+  return matchesScore(customer.score, audience);
+}
+
+function matchesScore(score: Customer['score'], audience: Audience): boolean {
+  const { minExpectedValueMinor, minValueAtRiskMinor, maxPAlive, minPAlive } = audience;
+  const filtered = [minExpectedValueMinor, minValueAtRiskMinor, maxPAlive, minPAlive].some((f) => f !== undefined);
+  if (!filtered) return true;
+  if (!score) return false;
+  if (minExpectedValueMinor !== undefined && score.expectedValueMinor < minExpectedValueMinor) return false;
+  if (minValueAtRiskMinor !== undefined && score.valueAtRiskMinor < minValueAtRiskMinor) return false;
+  if (maxPAlive !== undefined && score.pAlive > maxPAlive) return false;
+  if (minPAlive !== undefined && score.pAlive < minPAlive) return false;
   return true;
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../../shared/domain/btyd/base-model.ts';
 import { customerScorer } from '../../shared/domain/btyd/model-scoring.ts';
 import { paretoNbdPAlive } from '../../shared/domain/btyd/pareto-nbd.ts';
+import { AudienceSchema, matchesAudience } from '../../shared/domain/campaign.ts';
 import { addOrder, type Customer, CustomerSchema, reclassify } from '../../shared/domain/customer.ts';
 import { LifecyclePolicySchema, type Stage } from '../../shared/domain/lifecycle.ts';
 
@@ -189,5 +190,28 @@ describe('the fitting sample', () => {
     expect(kept.fittedAsOf).toBe(instant(300));
     expect(kept.paretoNbd?.params).toEqual(MODEL.paretoNbd);
     expect(kept.asOf).toBe(asOf);
+  });
+});
+
+describe('campaign audiences on the score', () => {
+  const scored = reclassify(customerWith([0, 20, 40]), instant(200), ADAPTIVE, scorer);
+  const score = scored.score;
+  it('filters on expected value, value at risk and P(alive); no score, no match', () => {
+    if (!score) throw new Error('no score');
+    expect(matchesAudience(scored, AudienceSchema.parse({ minExpectedValueMinor: score.expectedValueMinor }))).toBe(
+      true,
+    );
+    expect(matchesAudience(scored, AudienceSchema.parse({ minExpectedValueMinor: score.expectedValueMinor + 1 }))).toBe(
+      false,
+    );
+    expect(matchesAudience(scored, AudienceSchema.parse({ minValueAtRiskMinor: score.valueAtRiskMinor + 1 }))).toBe(
+      false,
+    );
+    expect(matchesAudience(scored, AudienceSchema.parse({ maxPAlive: score.pAlive }))).toBe(true);
+    expect(matchesAudience(scored, AudienceSchema.parse({ maxPAlive: score.pAlive - 0.01 }))).toBe(false);
+    expect(matchesAudience(scored, AudienceSchema.parse({ minPAlive: score.pAlive + 0.01 }))).toBe(false);
+    const { score: _none, ...unscored } = scored;
+    expect(matchesAudience(unscored, AudienceSchema.parse({ maxPAlive: 1 }))).toBe(false);
+    expect(matchesAudience(unscored, AudienceSchema.parse({}))).toBe(true);
   });
 });
