@@ -6,7 +6,7 @@ import { btydFitSection } from './report-btyd.ts';
 import { costSection } from './report-cost.ts';
 import { importCdnowSection } from './report-import.ts';
 import { bundlesSection, cohortsSection, flagSection, GOALS, sendsSection, winbackSection } from './report-sections.ts';
-import { type BenchResults, sectionRun } from './results.ts';
+import { type BenchResults, sectionParts, sectionRun } from './results.ts';
 import { MAX_BUNDLE_BYTES } from './scenarios/bundles.ts';
 
 interface Goal {
@@ -194,7 +194,12 @@ function notes(r: BenchResults): string[] {
 
 export function renderMarkdown(r: BenchResults): string {
   const sized = new Set(['flag', 'winback', 'cohorts', 'sends', 'btyd-fit']);
-  const sectionsOf = (run: string) => Object.keys(r).filter((key) => key !== 'runs' && sectionRun(r, key) === run);
+  const sectionsOf = (run: string) => [
+    ...Object.keys(r).filter((key) => key !== 'runs' && sectionRun(r, key) === run),
+    ...sectionParts(r)
+      .filter((p) => p.run === run)
+      .map((p) => p.part),
+  ];
   const runs = r.runs.map(
     (x) =>
       `- run of ${x.generatedAt.slice(0, 16)}Z (${x.scenarios.join(', ')}; sections still from it: ` +

@@ -73,6 +73,17 @@ export function sectionRun(r: BenchResults, key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Parts of a section measured by another run than the section (the btyd-fit whole-base fits of another size, which
+ * a run keeps), with the run each comes from.
+ */
+export function sectionParts(r: BenchResults): { run: string; part: string }[] {
+  const b = r.btydFit;
+  return (b?.bases ?? []).flatMap((x) =>
+    x.run && x.run !== b?.run ? [{ run: x.run, part: `btydFit (fits at ${x.customers.toLocaleString('en-US')})` }] : [],
+  );
+}
+
 /** The shape results.json had before the scenarios were split (one run, every section at the top level). */
 interface LegacyResults {
   generatedAt: string;
@@ -141,7 +152,10 @@ export function loadResults(path: string): BenchResults {
 
 /** Writes the results, keeping only the runs some section still comes from. */
 export function saveResults(path: string, results: BenchResults): void {
-  const used = new Set(Object.keys(results).map((key) => sectionRun(results, key)));
+  const used = new Set([
+    ...Object.keys(results).map((key) => sectionRun(results, key)),
+    ...sectionParts(results).map((p) => p.run),
+  ]);
   const kept = { ...results, runs: results.runs.filter((r) => used.has(r.generatedAt)) };
   writeFileSync(path, `${JSON.stringify(kept, null, 2)}\n`);
 }
