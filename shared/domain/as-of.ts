@@ -9,7 +9,7 @@
  * read from the stored stage: that one is as of the last flag run, and an import that has not been flagged yet
  * leaves every buyer a prospect.
  */
-import { type Customer, type OrderFacts, withAggregatesOf } from './customer.ts';
+import { type Customer, type CustomerScorer, type OrderFacts, withAggregatesOf } from './customer.ts';
 import { type LifecyclePolicy, type Stage, stageOf } from './lifecycle.ts';
 
 /** True when the stored aggregates include purchases after `asOf`: the as-of view then needs the orders. */
@@ -34,6 +34,8 @@ export function customerAsOf(
   asOf: string,
   policy: LifecyclePolicy,
   orders?: readonly CountedOrder[],
+  /** the predictive model in force: the adaptive policy classifies with it */
+  model?: CustomerScorer,
 ): Customer {
   let view = customer;
   if (needsOrdersAsOf(customer, asOf)) {
@@ -43,7 +45,7 @@ export function customerAsOf(
       orders.filter((o) => o.applied !== false && o.placedAt <= asOf),
     );
   }
-  const stage = stageAsOf(view, asOf, policy);
+  const stage = stageAsOf(view, asOf, policy, model);
   return stage === view.stage ? view : { ...view, stage };
 }
 
@@ -51,7 +53,7 @@ export function customerAsOf(
  * The stage of a customer (with aggregates as of `asOf`) at `asOf`: the lifecycle policy applied at that instant,
  * with the stage before it taken from the last transition recorded by then (what makes a comeback "reactivated").
  */
-export function stageAsOf(customer: Customer, asOf: string, policy: LifecyclePolicy): Stage {
+export function stageAsOf(customer: Customer, asOf: string, policy: LifecyclePolicy, model?: CustomerScorer): Stage {
   let previous: { stage: Stage; since: string } | undefined;
   for (const t of customer.transitions) {
     if (t.at <= asOf && (!previous || t.at >= previous.since)) previous = { stage: t.to, since: t.at };
@@ -65,5 +67,6 @@ export function stageAsOf(customer: Customer, asOf: string, policy: LifecyclePol
     },
     asOf,
     policy,
+    model?.survival(customer),
   );
 }

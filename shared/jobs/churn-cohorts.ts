@@ -19,6 +19,7 @@ import {
   type ModelSettings,
   mergeModelSamples,
 } from '../domain/btyd/base-model.ts';
+import { customerScorer } from '../domain/btyd/model-scoring.ts';
 import {
   addToScoreDistribution,
   emptyScoreDistribution,
@@ -131,8 +132,9 @@ export function cohortsFullPass(source: CohortPassSource): FullPassWorker<Cohort
       state.ordersRead += needing.length;
       const model = state.sample ? await scoringModel(asOf) : undefined;
       if (model && !state.scores) state.scores = emptyScoreDistribution(asOf, model.fittedAsOf, source.currency);
+      const scorer = model ? customerScorer(model) : undefined;
       for (const stored of page.items) {
-        const customer: Customer = customerAsOf(stored, asOf, source.policy, orders.get(stored.customerId));
+        const customer: Customer = customerAsOf(stored, asOf, source.policy, orders.get(stored.customerId), scorer);
         accumulate(state.partial, customer);
         accumulateShape(state.shape, customer);
         if (customer.currency !== source.currency) continue;
