@@ -9,7 +9,9 @@
  *                                         effect, the caller never sees its result and nothing after it runs
  *                                         (requests sent concurrently with it may or may not have reached the server)
  *   CLIENTELE_COUNT_REQUESTS_FILE=path    at a normal exit, write the number of responses received to `path`,
- *                                         then one line with the command names in order (comma separated)
+ *                                         then one line with the command names in order (comma separated), then
+ *                                         one line with the table each addressed, in the same order (comma
+ *                                         separated; a batch over several tables joins them with '+')
  *   CLIENTELE_LOG_REQUESTS=1              log `dynamodb #n CommandName` on stderr for each response
  *
  * Hook: `DynamoDBClient` and `DynamoDBDocumentClient` both extend the smithy `Client` and neither defines its own
@@ -30,6 +32,14 @@ const log = process.env.CLIENTELE_LOG_REQUESTS === '1';
 
 let responses = 0;
 const names: string[] = [];
+const tables: string[] = [];
+
+/** The table(s) a command addresses: `TableName`, or the keys of a batch's `RequestItems`. */
+function tablesOf(command: unknown): string {
+  const input = (command as { input?: { TableName?: unknown; RequestItems?: Record<string, unknown> } })?.input;
+  if (typeof input?.TableName === 'string') return input.TableName;
+  return Object.keys(input?.RequestItems ?? {}).join('+');
+}
 
 /** DynamoDB responses received so far in this process. */
 export function dynamoResponses(): number {
@@ -39,7 +49,10 @@ export function dynamoResponses(): number {
 function responded(command: unknown): void {
   responses += 1;
   const n = responses;
-  if (countFile) names.push((command as object)?.constructor?.name ?? 'unknown');
+  if (countFile) {
+    names.push((command as object)?.constructor?.name ?? 'unknown');
+    tables.push(tablesOf(command));
+  }
   if (log) process.stderr.write(`dynamodb #${n} ${(command as object)?.constructor?.name ?? 'unknown'}\n`);
   if (crashAfter > 0 && n === crashAfter) process.kill(process.pid, 'SIGKILL');
 }
@@ -68,4 +81,5 @@ for (const cls of [DynamoDBClient, DynamoDBDocumentClient]) {
   };
 }
 
-if (countFile) process.on('exit', () => writeFileSync(countFile, `${responses}\n${names.join(',')}\n`));
+if (countFile)
+  process.on('exit', () => writeFileSync(countFile, `${responses}\n${names.join(',')}\n${tables.join(',')}\n`));

@@ -1,7 +1,14 @@
 /**
  * Crash injection on the real CLI (issue 9, "Proof"): `import` and `record` run as child processes that SIGKILL
- * themselves right after their k-th DynamoDB response (tests/helpers/crash-after-requests.ts), for many k. After
- * the rerun, `clientele check` finds 0 violations and the stored totals are exactly those of the data set.
+ * themselves right after their k-th DynamoDB response (tests/helpers/crash-after-requests.ts), for every k that ends
+ * a distinct write step (see `stepCrashPoints`, `interleavedCrashPoints`). After the rerun, `clientele check` finds 0
+ * violations and the stored totals are exactly those of the data set.
+ *
+ * Only the crash needs a process of its own (SIGKILL). For one crash point per scenario the rerun and the check are
+ * CLI processes too; for the others they run in this process through the same functions the CLI's `import`,
+ * `record` and `check` commands call (runImport, recordActivity on readEventsFile, runCheck, with openRuntime and
+ * erasureKeyFor), on fresh runtimes: a CLI start costs ~3 s of module loading, which is what this file spent most
+ * of its time on. Two crash points run at a time, each on its own tables.
  */
 
 import { execFile } from 'node:child_process';
@@ -11,16 +18,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runImport } from '../../cli/commands.ts';
+import { runCheck, runImport } from '../../cli/commands.ts';
 import { erasureKeyFor } from '../../cli/erasure-key.ts';
 import { ensureTables, type LocalServer, startDynalite } from '../../cli/local-servers.ts';
 import { progress } from '../../cli/progress.ts';
-import { openRuntime } from '../../cli/runtime.ts';
+import { readEventsFile, summariseEventsFile } from '../../cli/read-events.ts';
+import { type GlobalOptions, openRuntime } from '../../cli/runtime.ts';
 import { BUILT_IN_TEMPLATES_DIR } from '../../cli/templates.ts';
 import { dynamoStores } from '../../shared/adapters/build-adapters.ts';
 import { documentClient } from '../../shared/adapters/dynamodb/client.ts';
 import { tableNames } from '../../shared/adapters/dynamodb/tables.ts';
+import { runConcurrently } from '../../shared/concurrency.ts';
 import type { CheckSummary } from '../../shared/jobs/check-invariants.ts';
+import { recordActivity } from '../../shared/jobs/record-activity.ts';
 import { dynamoResponses } from '../helpers/crash-after-requests.ts';
 import { collect } from '../helpers/local-aws.ts';
 
@@ -204,22 +214,69 @@ async function completes(prefix: string, args: string[]): Promise<Record<string,
 /** Runs the command with SIGKILL after the k-th DynamoDB response; it must have been killed. */
 async function crashes(prefix: string, args: string[], k: number): Promise<void> {
   const exit = await cli(prefix, args, { CLIENTELE_CRASH_AFTER_REQUESTS: String(k) });
-  expect(exit.signal, `expected SIGKILL after request ${k}: ${show(exit)}`).toBe('SIGKILL');
+  expect(exit.signal, `expected SIGKILL after request k=${k}: ${show(exit)}`).toBe('SIGKILL');
 }
 
-/** How many DynamoDB requests the command makes, on a table prefix prepared by `setup`, and their names in order. */
-async function requestsOf(
-  label: string,
-  args: string[],
-  setup: (prefix: string) => Promise<void>,
-): Promise<{ total: number; names: string[] }> {
+/** One DynamoDB response of a completed run: the command and the table(s) it addressed (without the prefix). */
+interface Request {
+  name: string;
+  table: string;
+}
+
+/** The DynamoDB requests the command makes, in order, on a table prefix prepared by `setup`. */
+async function requestsOf(label: string, args: string[], setup: (prefix: string) => Promise<void>) {
   const prefix = freshPrefix(label);
   await setup(prefix);
   const countFile = join(dir, `${prefix}.count`);
   const exit = await cli(prefix, args, { CLIENTELE_COUNT_REQUESTS_FILE: countFile });
   expect(exit.code, show(exit)).toBe(0);
-  const [count = '0', list = ''] = (await readFile(countFile, 'utf8')).split('\n');
-  return { total: Number(count), names: list.split(',').filter(Boolean) };
+  const [count = '0', names = '', tables = ''] = (await readFile(countFile, 'utf8')).split('\n');
+  const tableList = tables.split(',');
+  const requests: Request[] = names
+    .split(',')
+    .filter(Boolean)
+    .map((name, i) => ({ name, table: (tableList[i] ?? '').replaceAll(`${prefix}-`, '') }));
+  expect(requests).toHaveLength(Number(count));
+  return requests;
+}
+
+/** Commands that change the tables (the document client's and the plain client's names). */
+const WRITES = new Set([
+  'CreateTableCommand',
+  'PutCommand',
+  'UpdateCommand',
+  'DeleteCommand',
+  'BatchWriteCommand',
+  'TransactWriteCommand',
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
+const isWrite = (r: Request) => WRITES.has(r.name);
+const describeRequests = (requests: readonly Request[]) =>
+  requests.map((r, i) => `${i + 1} ${r.name.replace('Command', '')} ${r.table}`).join(', ');
+
+/**
+ * Crash points for a command whose steps run one after the other (import: create the tables, clear the flag
+ * watermark, read the chunk, store its orders in batches, write its customers, re-check erasures): a step is a run
+ * of consecutive write responses of one command, ended by a read or another command. The crash comes right after
+ * the first response of every step (begun, not finished) and right after its last (finished, the next not begun),
+ * and after the first response (nothing written) and the last (everything written, the result never printed).
+ * Crashing anywhere else inside a step leaves the same kind of state as its first or last response: more or fewer
+ * items of one kind written, with the same writes still to come.
+ */
+function stepCrashPoints(requests: readonly Request[]): number[] {
+  const points = new Set([1, requests.length]);
+  requests.forEach((r, i) => {
+    if (!isWrite(r)) return;
+    const previous = requests[i - 1];
+    const next = requests[i + 1];
+    if (!previous || !isWrite(previous) || previous.name !== r.name) points.add(i + 1); // first of its step
+    if (!next || !isWrite(next) || next.name !== r.name) points.add(i + 1); // last of its step
+  });
+  return [...points].sort((a, b) => a - b);
 }
 
 /** About `n` crash points spread over 1..total: 1, 2, total-1 and total, and the others evenly in between. */
@@ -229,6 +286,97 @@ function crashPoints(total: number, n: number): number[] {
   for (let i = 1; i <= inner; i++) points.add(Math.round(2 + (i * (total - 3)) / (inner + 1)));
   return [...points].filter((k) => k >= 1 && k <= total).sort((a, b) => a - b);
 }
+
+/**
+ * Crash points for `record`, which applies the events of up to 8 customers at once, so the writes of different
+ * events interleave. Each event is: read the customer, store its order if absent (orders), write the customer
+ * (customers); a duplicate order's store is refused and the customer is recomputed from its stored orders; an
+ * opt-out or sign-up only writes the customer. The distinct write steps are therefore an order stored (its customer
+ * not yet counting it) and a customer written: the crash comes right after the first and the last response of each
+ * kind of write (command and table), and at `n` points spread evenly over the run (`crashPoints`), where several
+ * events are between their two writes at once.
+ */
+function interleavedCrashPoints(requests: readonly Request[], n: number) {
+  const spread = crashPoints(requests.length, n);
+  const points = new Set(spread);
+  const kinds = new Set(requests.filter(isWrite).map((r) => `${r.name} ${r.table}`));
+  for (const kind of kinds) {
+    const at = requests.flatMap((r, i) => (`${r.name} ${r.table}` === kind ? [i + 1] : []));
+    points.add(at[0] as number);
+    points.add(at.at(-1) as number);
+  }
+  return { spread, points: [...points].sort((a, b) => a - b) };
+}
+
+/**
+ * How a rerun or a check runs: as a CLI process (`cli`), or in this process (`here`) through the very functions the
+ * CLI command calls, on a fresh runtime opened with the options the CLI would pass (the completed import that sets
+ * up the record scenario has always been done this way).
+ */
+type Via = 'cli' | 'here';
+
+const runtimeOptions = (prefix: string): GlobalOptions => ({
+  dynamodbEndpoint: dynamo.endpoint,
+  tablePrefix: prefix,
+  dataDir: join(dir, 'data'),
+  templatesDir: BUILT_IN_TEMPLATES_DIR,
+});
+
+async function withRuntime<T>(prefix: string, work: (rt: Awaited<ReturnType<typeof openRuntime>>) => Promise<T>) {
+  const rt = await openRuntime(runtimeOptions(prefix));
+  try {
+    return await work(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** `clientele import` of the data set to completion (cli/main.ts's import action); its result. */
+async function runsImport(prefix: string, via: Via): Promise<unknown> {
+  if (via === 'cli') return completes(prefix, importArgs());
+  const input = { format: 'csv', customersFile: files.customers, ordersFile: files.orders } as const;
+  const erasureKey = await erasureKeyFor(runtimeOptions(prefix));
+  return withRuntime(prefix, (rt) => runImport(rt, { ...input, erasureKey }, progress(false)));
+}
+
+/** `clientele record` of the events file to completion (cli/main.ts's record action); what it rejected or failed. */
+async function runsRecord(prefix: string, via: Via): Promise<{ rejected: unknown[]; failed: unknown[] }> {
+  if (via === 'cli') return (await completes(prefix, recordArgs())) as { rejected: unknown[]; failed: unknown[] };
+  const erasureKey = await erasureKeyFor(runtimeOptions(prefix));
+  return withRuntime(prefix, async (rt) => {
+    const read = await readEventsFile(files.events);
+    const activity = await recordActivity(
+      {
+        customers: rt.stores.customers,
+        orders: rt.stores.orders,
+        policy: rt.config.policy,
+        currency: rt.config.currency,
+        now: new Date().toISOString(),
+        erasures: { registry: rt.stores.erasures, key: erasureKey },
+      },
+      read.events,
+    );
+    return summariseEventsFile(read, activity);
+  });
+}
+
+/** `clientele check` (cli/data-commands.ts's check action): its summary; the CLI must exit 0 when it finds nothing. */
+async function runsCheck(prefix: string, via: Via): Promise<CheckSummary> {
+  if (via === 'here') {
+    const erasureKey = await erasureKeyFor(runtimeOptions(prefix));
+    return withRuntime(prefix, (rt) => runCheck(rt, { repair: false, erasureKey }, progress(false)));
+  }
+  const exit = await cli(prefix, ['check']);
+  const summary = JSON.parse(exit.stdout) as CheckSummary;
+  if (summary.violations.length === 0) expect(exit.code, show(exit)).toBe(0);
+  return summary;
+}
+
+/** The first crash point of a scenario reruns and checks through the CLI, the others in this process. */
+const viaFor = (points: readonly number[], k: number): Via => (k === points[0] ? 'cli' : 'here');
+
+/** Crash points run two at a time (each on its own tables): one CLI start's module loading per core. */
+const CRASH_POINTS_AT_ONCE = 2;
 
 /** Every item, or none when the crash came before the table was created. */
 const itemsOf = <T>(pages: AsyncIterable<{ items: T[] }>) =>
@@ -258,11 +406,9 @@ async function tablesOf(prefix: string) {
 }
 
 /** `clientele check` finds nothing, and the tables hold exactly the expected orders and aggregates. */
-async function verify(prefix: string, expected: { orders: number; revenueMinor: number }, label: string) {
-  const exit = await cli(prefix, ['check']);
-  const summary = JSON.parse(exit.stdout) as CheckSummary;
+async function verify(prefix: string, expected: { orders: number; revenueMinor: number }, label: string, via: Via) {
+  const summary = await runsCheck(prefix, via);
   expect(summary.violations, `${label}: check found violations\n${JSON.stringify(summary, null, 2)}`).toEqual([]);
-  expect(exit.code, show(exit)).toBe(0);
 
   const { customers, counted, stored } = await tablesOf(prefix);
   expect({ counted, stored }, label).toEqual({ counted: expected, stored: expected });
@@ -324,23 +470,27 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
   });
 
   it('import killed after request k, rerun: 0 violations, totals exact', { timeout: 360_000 }, async () => {
-    const { total, names } = await requestsOf('import-count', importArgs(), async () => undefined);
-    // Always also right after the last batch of orders: every order stored, no customer written yet.
+    const requests = await requestsOf('import-count', importArgs(), async () => undefined);
+    const names = requests.map((r) => r.name);
+    // Right after the last batch of orders: every order stored, no customer written yet (a step's last response).
     const ordersStored = names.lastIndexOf('BatchWriteCommand') + 1;
-    const points = [...new Set([...crashPoints(total, 12), ordersStored])].sort((a, b) => a - b);
-    console.info(`import: ${total} requests, crash points ${points.join(' ')}`);
+    const points = stepCrashPoints(requests);
+    console.info(
+      `import: ${requests.length} requests (${describeRequests(requests)}), crash points ${points.join(' ')}`,
+    );
     expect(ordersStored).toBeGreaterThan(0);
-    expect(points.length).toBeGreaterThanOrEqual(Math.min(12, total));
+    expect(points).toContain(ordersStored);
     let ordersWithoutAllCustomers = 0;
-    for (const k of points) {
+    await runConcurrently(points, CRASH_POINTS_AT_ONCE, async (k) => {
       const prefix = freshPrefix(`import-${k}`);
+      const via = viaFor(points, k);
       await crashes(prefix, importArgs(), k);
       const crashed = await tablesOf(prefix);
       if (crashed.stored.orders === AFTER_IMPORT.orders && crashed.customers.size < customerIds.length)
         ordersWithoutAllCustomers += 1;
-      expectNothingRejected(await completes(prefix, importArgs()));
-      await verify(prefix, AFTER_IMPORT, `import killed after request ${k} of ${total}`);
-    }
+      expectNothingRejected(await runsImport(prefix, via));
+      await verify(prefix, AFTER_IMPORT, `import killed after request ${k} of ${requests.length}, rerun (${via})`, via);
+    });
     // Some crashes hit the customer writes: orders stored that no customer counts yet (check would see orphans).
     expect(ordersWithoutAllCustomers).toBeGreaterThan(0);
   });
@@ -350,55 +500,46 @@ describe('crash injection on the CLI (SIGKILL after the k-th DynamoDB request)',
   }, async () => {
     // The completed import is set up in this process (the same runImport the CLI's `import` runs): one spawn less
     // per crash point.
-    const imported = async (prefix: string) => {
-      const options = {
-        dynamodbEndpoint: dynamo.endpoint,
-        tablePrefix: prefix,
-        dataDir: join(dir, 'data'),
-        templatesDir: BUILT_IN_TEMPLATES_DIR,
-      };
-      const rt = await openRuntime(options);
-      try {
-        const input = { format: 'csv', customersFile: files.customers, ordersFile: files.orders } as const;
-        const erasureKey = await erasureKeyFor(options);
-        expectNothingRejected(await runImport(rt, { ...input, erasureKey }, progress(false)));
-      } finally {
-        await rt.close();
-      }
-    };
-    const { total } = await requestsOf('record-count', recordArgs(), imported);
-    const points = crashPoints(total, 12);
-    console.info(`record: ${total} requests, crash points ${points.join(' ')}`);
+    const imported = async (prefix: string) => expectNothingRejected(await runsImport(prefix, 'here'));
+    const requests = await requestsOf('record-count', recordArgs(), imported);
+    const { spread, points } = interleavedCrashPoints(requests, 12);
+    console.info(
+      `record: ${requests.length} requests (${describeRequests(requests)}), crash points ${points.join(' ')}`,
+    );
     let halfRecorded = 0;
-    for (const k of points) {
+    await runConcurrently(points, CRASH_POINTS_AT_ONCE, async (k) => {
       const prefix = freshPrefix(`record-${k}`);
+      const via = viaFor(points, k);
       await imported(prefix);
       await crashes(prefix, recordArgs(), k);
       const { counted } = await tablesOf(prefix);
-      if (counted.orders > AFTER_IMPORT.orders && counted.orders < AFTER_BOTH.orders) halfRecorded += 1;
-      const rerun = (await completes(prefix, recordArgs())) as { rejected: unknown[]; failed: unknown[] };
+      const half = counted.orders > AFTER_IMPORT.orders && counted.orders < AFTER_BOTH.orders;
+      if (half && spread.includes(k)) halfRecorded += 1;
+      const rerun = await runsRecord(prefix, via);
       expect({ rejected: rerun.rejected, failed: rerun.failed }).toEqual({ rejected: [], failed: [] });
-      const label = `record killed after request ${k} of ${total}`;
-      expectOptOuts(await verify(prefix, AFTER_BOTH, label), label);
-    }
-    // Most crashes hit the middle of the file: some of its orders counted, not all.
-    expect(halfRecorded).toBeGreaterThan(points.length / 2);
+      const label = `record killed after request ${k} of ${requests.length}, rerun (${via})`;
+      expectOptOuts(await verify(prefix, AFTER_BOTH, label, via), label);
+    });
+    // Most of the evenly spread crashes hit the middle of the file: some of its orders counted, not all.
+    expect(halfRecorded).toBeGreaterThan(spread.length / 2);
   });
 
   it('import killed after request k, then record, then the import rerun: 0 violations, totals exact', {
     timeout: 300_000,
   }, async () => {
-    const { total } = await requestsOf('mixed-count', importArgs(), async () => undefined);
-    const points = crashPoints(total, 6);
-    console.info(`import then record: ${total} requests, crash points ${points.join(' ')}`);
-    for (const k of points) {
+    // The same crash points as the import alone: every state a killed import can leave, record then runs on.
+    const requests = await requestsOf('mixed-count', importArgs(), async () => undefined);
+    const points = stepCrashPoints(requests);
+    console.info(`import then record: ${requests.length} requests, crash points ${points.join(' ')}`);
+    await runConcurrently(points, CRASH_POINTS_AT_ONCE, async (k) => {
       const prefix = freshPrefix(`mixed-${k}`);
+      const via = viaFor(points, k);
       await crashes(prefix, importArgs(), k);
-      const recorded = (await completes(prefix, recordArgs())) as { rejected: unknown[]; failed: unknown[] };
+      const recorded = await runsRecord(prefix, via);
       expect({ rejected: recorded.rejected, failed: recorded.failed }).toEqual({ rejected: [], failed: [] });
-      expectNothingRejected(await completes(prefix, importArgs()));
-      const label = `import killed after request ${k} of ${total}, record, import rerun`;
-      expectOptOuts(await verify(prefix, AFTER_BOTH, label), label);
-    }
+      expectNothingRejected(await runsImport(prefix, via));
+      const label = `import killed after request ${k} of ${requests.length}, record, import rerun (${via})`;
+      expectOptOuts(await verify(prefix, AFTER_BOTH, label, via), label);
+    });
   });
 });
