@@ -10,6 +10,7 @@ import { DynamoCounter } from './counting.ts';
 /** The scenarios, in the order a run executes them (cost last: it reads what the others measured). */
 export const SCENARIOS = [
   'flag',
+  'flag-adaptive',
   'winback',
   'cohorts',
   'sends',

@@ -4,6 +4,7 @@ import { sumCounts } from './counting.ts';
 import { dec, int, pct, table } from './format.ts';
 import { btydFitSection } from './report-btyd.ts';
 import { costSection } from './report-cost.ts';
+import { flagAdaptiveGoals, flagAdaptiveSection } from './report-flag-adaptive.ts';
 import { importCdnowSection } from './report-import.ts';
 import { bundlesSection, cohortsSection, flagSection, GOALS, sendsSection, winbackSection } from './report-sections.ts';
 import { type BenchResults, sectionParts, sectionRun } from './results.ts';
@@ -27,6 +28,7 @@ export function goals(r: BenchResults): Goal[] {
       met: x <= GOALS.flagReadsPerChanged,
     });
   }
+  if (r.flagAdaptive) out.push(...flagAdaptiveGoals(r.flagAdaptive));
   if (cohorts) {
     out.push({
       goal: `cohort time ≤ ${GOALS.cohortRatio}× the bare parallel Scan`,
@@ -193,7 +195,7 @@ function notes(r: BenchResults): string[] {
 }
 
 export function renderMarkdown(r: BenchResults): string {
-  const sized = new Set(['flag', 'winback', 'cohorts', 'sends', 'btyd-fit']);
+  const sized = new Set(['flag', 'flag-adaptive', 'winback', 'cohorts', 'sends', 'btyd-fit']);
   const sectionsOf = (run: string) => [
     ...Object.keys(r).filter((key) => key !== 'runs' && sectionRun(r, key) === run),
     ...sectionParts(r)
@@ -230,6 +232,7 @@ export function renderMarkdown(r: BenchResults): string {
     ),
     '',
     ...flagSection(r),
+    ...flagAdaptiveSection(r),
     ...winbackSection(r),
     ...cohortsSection(r),
     ...sendsSection(r),

@@ -5,6 +5,7 @@ import type { BundleReport } from './scenarios/bundles.ts';
 import type { CohortsResult } from './scenarios/cohorts.ts';
 import type { CostResult } from './scenarios/cost.ts';
 import type { FlagResult } from './scenarios/flag.ts';
+import type { FlagAdaptiveResult } from './scenarios/flag-adaptive.ts';
 import type { ImportCdnowResult } from './scenarios/import-cdnow.ts';
 import type { SendsResult } from './scenarios/sends.ts';
 import type { WinbackResult } from './scenarios/winback.ts';
@@ -52,6 +53,7 @@ export interface BenchResults {
   runs: RunInfo[];
   base?: Stamped<BaseResult>;
   flag?: Stamped<FlagResult>;
+  flagAdaptive?: Stamped<FlagAdaptiveResult>;
   winback?: Stamped<WinbackResult>;
   cohorts?: Stamped<CohortsResult>;
   sends?: Stamped<SendsResult>;

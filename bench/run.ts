@@ -34,6 +34,7 @@ import { bundleSizes } from './scenarios/bundles.ts';
 import { cohortsScenario } from './scenarios/cohorts.ts';
 import { costScenario } from './scenarios/cost.ts';
 import { flagScenario } from './scenarios/flag.ts';
+import { FLAG_ADAPTIVE_SHARE, flagAdaptiveScenario } from './scenarios/flag-adaptive.ts';
 import { importCdnowScenario } from './scenarios/import-cdnow.ts';
 import { sendsScenario } from './scenarios/sends.ts';
 import { winbackScenario } from './scenarios/winback.ts';
@@ -48,6 +49,9 @@ const CDNOW_FILES: readonly [shared: string, local: string] = [
 
 const DESCRIPTIONS: Record<ScenarioName, string> = {
   flag: 'seed --customers, then the daily flag at D+Δ: full pass (dry) vs incremental run, reads per change',
+  'flag-adaptive':
+    `own bases (${FLAG_ADAPTIVE_SHARE * 100}% of --customers, one per variant): cohort pass stores the model, then ` +
+    'the flag (full pass + 30 daily runs) fixed without/with the model and adaptive: reads and writes per change',
   winback: 'own base (--winback-customers): catch-up day, planner dry runs (due index vs window), 24 hourly runs',
   cohorts: 'churn-cohorts with DynamoDB checkpoints vs a bare parallel Scan, --repeats times; merge check',
   sends: 'send --emails first steps to aws-ses-v2-local at --send-rate; then their SES events through ses-feedback',
@@ -66,6 +70,9 @@ const RUNNERS: Record<ScenarioName, Runner> = {
     const base = await ctx.base();
     r.base = { run, ...base.result };
     r.flag = { run, ...(await flagScenario(ctx, base)) };
+  },
+  async 'flag-adaptive'(ctx, r, run) {
+    r.flagAdaptive = { run, ...(await flagAdaptiveScenario(ctx)) };
   },
   async winback(ctx, r, run) {
     r.winback = { run, ...(await winbackScenario(ctx)) };
@@ -291,6 +298,7 @@ ${SCENARIOS.map((s) => `  ${s.padEnd(14)}${DESCRIPTIONS[s]}`).join('\n')}
 Examples:
   npm run bench                                              everything at 100,000 customers (~13 min)
   npm run bench -- --scenarios import-cdnow,cost              the CDNOW import (~1 min) and the cost model
+  npm run bench -- --scenarios flag-adaptive                  the daily scoring's reads, 3 × 20,000 (~12 min)
   npm run bench -- --scenarios btyd-fit                       model fits at 100,000 and the sample sizes
   npm run bench -- --scenarios btyd-fit --customers 1000000   the fits at 1M (kept beside the 100k ones)
   npm run bench -- --scenarios flag,cohorts --customers 10000 --out /tmp/bench   a quick run, kept apart
