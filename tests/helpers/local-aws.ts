@@ -6,6 +6,7 @@ import {
   ensureTables,
   type LocalServer,
   startDynalite,
+  startDynaliteWorker,
   startDynamoDbLocal,
   startLocalSes,
 } from '../../cli/local-servers.ts';
@@ -27,8 +28,22 @@ export interface LocalAws {
   close(): Promise<void>;
 }
 
-export async function startLocalAws(): Promise<LocalAws> {
-  const dynamo = DYNAMODB_TARGET === 'dynamodb-local' ? await startDynamoDbLocal() : await startDynalite();
+export interface LocalAwsOptions {
+  /**
+   * dynalite on a worker thread of its own (startDynaliteWorker, as the CLI's embedded database), so the database and
+   * the test's client work on separate cores: for files that move tens of thousands of items (the CDNOW import).
+   * Otherwise dynalite runs in the test's thread. No effect with DYNAMODB_TARGET=dynamodb-local (its own process).
+   */
+  dynaliteOnWorker?: boolean;
+}
+
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const dynamo =
+    DYNAMODB_TARGET === 'dynamodb-local'
+      ? await startDynamoDbLocal()
+      : options.dynaliteOnWorker
+        ? await startDynaliteWorker()
+        : await startDynalite();
   const ses = await startLocalSes();
   return {
     dynamo,
@@ -138,10 +153,10 @@ export async function startLocalSqs(queueName = 'winback-tasks', bucket = 'repor
  * The local servers for one test file: started before its tests, stopped after them. The returned object reads
  * through to the running servers, so tests use it like the result of `startLocalAws()`.
  */
-export function useLocalAws(): LocalAws {
+export function useLocalAws(options: LocalAwsOptions = {}): LocalAws {
   let started: LocalAws | undefined;
   beforeAll(async () => {
-    started = await startLocalAws();
+    started = await startLocalAws(options);
   });
   afterAll(async () => {
     await started?.close();
