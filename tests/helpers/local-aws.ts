@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import {
   ensureTables,
   type LocalServer,
@@ -37,10 +37,19 @@ export interface LocalAwsOptions {
   dynaliteOnWorker?: boolean;
 }
 
+/**
+ * The run's DynamoDB Local (tests/global-setup.ts), shared by the files of the run: closing it is the run's job.
+ * None when the run has none (another target, or a config without the global setup): each file then starts its own.
+ */
+function sharedDynamoDbLocal(): LocalServer | undefined {
+  const endpoint = DYNAMODB_TARGET === 'dynamodb-local' ? inject('dynamodbLocalEndpoint') : undefined;
+  return endpoint ? { endpoint, close: async () => undefined } : undefined;
+}
+
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const dynamo =
     DYNAMODB_TARGET === 'dynamodb-local'
-      ? await startDynamoDbLocal()
+      ? (sharedDynamoDbLocal() ?? (await startDynamoDbLocal()))
       : options.dynaliteOnWorker
         ? await startDynaliteWorker()
         : await startDynalite();
