@@ -14,7 +14,11 @@ const cdnowModel = cdnow.model as BaseModel;
 const END = '2025-06-30T23:59:59.999Z';
 const { customers } = syntheticCustomers(3000, END);
 const base = computeCohorts(customers, END, 'USD', END);
-const unfitted: CohortReport = { ...base, model: fitOn(customers, END, DEFAULT_MODEL_SETTINGS) };
+// More buyers required than the base has: the pass records why there is no model (status "none").
+const unfitted: CohortReport = {
+  ...base,
+  model: fitOn(customers, END, { ...DEFAULT_MODEL_SETTINGS, minBuyers: 100_000 }),
+};
 const manyCohorts: CohortReport = { ...base, model: cdnowModel, scores: scoresOf(customers, cdnowModel, END) };
 
 const browser = useBrowser();
