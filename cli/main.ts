@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// Over 400 lines on purpose: the command table of the CLI (every command's options, help and dispatch) in one place;
+// the work of each command lives in commands.ts, data-commands.ts, templates.ts and predict.ts.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -8,7 +10,7 @@ import { configuredReportUrl } from '../shared/jobs/digest.ts';
 import { recordActivity } from '../shared/jobs/record-activity.ts';
 import { campaignResultsToText } from '../shared/reports/campaign-results-html.ts';
 import { asDate, effectShare, positiveInt, positiveNumber } from './args.ts';
-import { runCohorts, runDigest, runFlag, runImport, runResults, runWinback } from './commands.ts';
+import { loadScoringModel, runCohorts, runDigest, runFlag, runImport, runResults, runWinback } from './commands.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { type DemoOptions, runDemo } from './demo.ts';
 import { withDemoCampaigns } from './demo-campaigns.ts';
@@ -241,6 +243,7 @@ program
           policy: rt.config.policy,
           currency: rt.config.currency,
           now: new Date().toISOString(),
+          model: await loadScoringModel(rt),
           erasures: { registry: rt.stores.erasures, key: await erasureKeyFor(globals()) },
         },
         read.events,

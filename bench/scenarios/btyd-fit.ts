@@ -1,4 +1,7 @@
 /**
+ * (Over 400 lines on purpose: the fits, the scoring timings and the sample-size study share one simulated base and
+ * one result shape; split, each part would rebuild the base.)
+ *
  * What fitting and scoring the buy-till-you-die models costs (docs/predictive.md, "Fit time and sample size").
  * Pure CPU in this process; no servers.
  *
